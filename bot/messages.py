@@ -1,0 +1,150 @@
+"""Platform-neutral messages: what a channel hands to the router and what it gets back.
+
+Adapters (Slack, Teams, console, CLI) translate their own events into an
+``Inbound`` and render each ``Reply`` in their own format. Nothing in here knows
+about any platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ActionKind(StrEnum):
+    """What a button press asks for."""
+
+    ASSESS_START = "assess_start"  # value: "quick" or "full"
+    ASSESS_ANSWER = "assess_answer"  # value: option index as a string ("0" = least mature)
+    ASSESS_BACK = "assess_back"
+    ASSESS_RESTART = "assess_restart"
+    ASSESS_QUIT = "assess_quit"
+    FEEDBACK = "feedback"  # value: "up" or "down"; ref: the answer id
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press (or its typed equivalent)."""
+
+    kind: ActionKind
+    value: str = ""
+    ref: str = ""  # what the action refers to, e.g. an answer id or an assessment id
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message or button press from a user, whatever the platform.
+
+    ``workspace`` is the Slack team id, the Teams tenant id or ``"local"``;
+    ``conversation`` the channel or chat; ``thread`` the thread the message
+    belongs to, when the platform has threads.
+    """
+
+    platform: str
+    workspace: str
+    user: str
+    conversation: str = ""
+    thread: str | None = None
+    text: str = ""
+    action: Action | None = None
+
+    @property
+    def user_key(self) -> tuple[str, str, str]:
+        """The key assessment progress and history are stored under."""
+        return (self.platform, self.workspace, self.user)
+
+    @property
+    def thread_key(self) -> str:
+        """The key conversation memory is stored under."""
+        return "|".join((self.platform, self.workspace, self.conversation, self.thread or ""))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage of the knowledge base."""
+
+    number: int
+    title: str
+    section: str
+    source: str  # the document's path relative to its root, e.g. "guidance/operating-models.md"
+    score: float
+
+
+@dataclass(frozen=True)
+class AnswerReply:
+    """An answer to a question, with numbered sources."""
+
+    question: str
+    text: str
+    covered: bool
+    sources: tuple[Source, ...] = ()
+    mode: str = "extractive"
+    answer_id: str = ""
+    note: str = ""  # e.g. "the generator was unavailable"
+
+
+@dataclass(frozen=True)
+class NoticeReply:
+    """A short plain message (an error, a confirmation, a hint)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class QuestionReply:
+    """One assessment question with its options, ordered least to most mature."""
+
+    assessment_id: str
+    question_id: str
+    dimension: str
+    text: str
+    options: tuple[str, ...]
+    number: int  # 1-based position in this run
+    total: int
+    can_go_back: bool
+    mode: str  # "quick" or "full"
+    selected: int | None = None  # the option chosen earlier, when coming back to a question
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended next action, with why and where to read more."""
+
+    action_id: str
+    title: str
+    why: str
+    mistake: str
+    dimension: str
+    source: str  # "document title > section"
+    source_path: str
+    ask: str  # a question the user can ask the advisor about it next
+    blocker: bool = False
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """One dimension's score (0-100) and, on a retake, its change since last time."""
+
+    dimension_id: str
+    name: str
+    score: float
+    change: float | None = None
+
+
+@dataclass(frozen=True)
+class ResultReply:
+    """A finished assessment: placement, blockers, recommendations and a chart."""
+
+    assessment_id: str
+    phase: str
+    phase_index: int
+    mlops_level: str
+    operating_model: str
+    dimensions: tuple[DimensionScore, ...]
+    blockers: tuple[str, ...]
+    recommendations: tuple[Recommendation, ...]
+    chart_png: bytes = field(default=b"", repr=False)
+    previous_completed_at: str | None = None
+
+
+Reply = AnswerReply | NoticeReply | QuestionReply | ResultReply

@@ -1,0 +1,64 @@
+"""Builds the advisor's parts from settings, once per process."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.answerer import ExtractiveAnswerer
+from bot.embeddings import load_embeddings
+from bot.retrieval import HybridRetriever
+from bot.settings import Settings
+from bot.vectorstore import open_store
+from ingest.pipeline import IngestReport, ingest, knowledge_fingerprint, read_state
+from knowledge import GUIDANCE_DIR
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnowledgeRuntime:
+    """The vector store, retriever and answerer over one data directory."""
+
+    settings: Settings
+    store: Any
+    retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
+
+    def ingest(self, paths: list[Path], progress_stream: TextIO | None = None) -> IngestReport:
+        """Ingest the built-in knowledge base plus ``paths``, then refresh retrieval."""
+        report = ingest(
+            self.store,
+            [GUIDANCE_DIR, *paths],
+            self.settings.data_dir,
+            chunk_size=self.settings.chunk_size,
+            progress_stream=progress_stream,
+        )
+        self.retriever.refresh()
+        return report
+
+
+def knowledge_is_stale(settings: Settings, store: Any) -> bool:
+    """True when the store is empty or the built-in knowledge changed since the last ingest."""
+    if store._collection.count() == 0:
+        return True
+    return read_state(settings.data_dir).get("knowledge_fingerprint") != knowledge_fingerprint()
+
+
+def open_knowledge(settings: Settings, auto_ingest: bool = True, log_stream: TextIO | None = None) -> KnowledgeRuntime:
+    """Open the store (ingesting the built-in knowledge first when it is stale)."""
+    embeddings = load_embeddings(settings.embedding_model)
+    store = open_store(settings, embeddings)
+    if auto_ingest and knowledge_is_stale(settings, store):
+        stream = log_stream or sys.stderr
+        stream.write("Knowledge base is new or changed: ingesting it first...\n")
+        report = ingest(store, [GUIDANCE_DIR], settings.data_dir, chunk_size=settings.chunk_size)
+        stream.write(f"Ingested: {report.summary()}\n")
+        for path, reason in report.failures:
+            stream.write(f"  failed: {path}: {reason}\n")
+    retriever = HybridRetriever(store, embeddings)
+    answerer = ExtractiveAnswerer(retriever, settings.min_relevance)
+    return KnowledgeRuntime(settings, store, retriever, answerer)

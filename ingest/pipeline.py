@@ -1,0 +1,195 @@
+"""load -> split -> embed -> upsert, incrementally.
+
+A chunk's id is a hash of its file and content, so a second run over unchanged
+files finds every id already stored and embeds nothing. Chunks of changed files
+that are no longer produced, and chunks of files deleted from disk, are removed.
+A file that fails to load keeps whatever it had in the store: bad input never
+costs data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from ingest.splitter import Chunk, split_document
+from knowledge import GUIDANCE_DIR
+
+EMBED_BATCH = 64
+STATE_FILE = "ingest-state.json"
+
+
+class MissingPathError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    files_read: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_unchanged: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"files read: {self.files_read}, chunks added: {self.chunks_added}, "
+            f"removed: {self.chunks_removed}, unchanged: {self.chunks_unchanged}, "
+            f"failures: {len(self.failures)}, seconds: {self.seconds:.2f}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "files_read": self.files_read,
+            "chunks_added": self.chunks_added,
+            "chunks_removed": self.chunks_removed,
+            "chunks_unchanged": self.chunks_unchanged,
+            "failures": [{"path": p, "reason": r} for p, r in self.failures],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def collect_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Expand folders into supported files, each with the name users will see.
+
+    Raises ``MissingPathError`` before anything is read if a path does not exist.
+    """
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise MissingPathError("no such file or folder: " + ", ".join(missing))
+    files: list[tuple[Path, str]] = []
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append((file.resolve(), f"{path.name}/{file.relative_to(path).as_posix()}"))
+        else:
+            files.append((path.resolve(), path.name))
+    unique: dict[Path, str] = {}
+    for file, source in files:
+        unique.setdefault(file, source)
+    return list(unique.items())
+
+
+def knowledge_fingerprint(folder: Path = GUIDANCE_DIR) -> str:
+    """A hash of the built-in knowledge base's files, to tell when it changed."""
+    digest = hashlib.sha256()
+    for file in sorted(folder.rglob("*.md")):
+        digest.update(file.relative_to(folder).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def read_state(data_dir: Path) -> dict[str, Any]:
+    """The ingest state saved by the last run (empty if none or unreadable)."""
+    try:
+        loaded = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _write_state(data_dir: Path, state: dict[str, Any]) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    temporary = data_dir / f"{STATE_FILE}.tmp"
+    temporary.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    temporary.replace(data_dir / STATE_FILE)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = max(total, 1)
+        self.stream = stream
+        self.enabled = stream.isatty()
+
+    def update(self, done: int, label: str) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{self.total} {label[:40]:<40}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def ingest(
+    store: Any,
+    paths: Iterable[Path],
+    data_dir: Path,
+    chunk_size: int = 1200,
+    progress_stream: TextIO | None = None,
+) -> IngestReport:
+    """Bring the vector store in line with ``paths``; see the module docstring."""
+    started = time.perf_counter()
+    report = IngestReport()
+    files = collect_files(list(paths))
+    guidance_root = GUIDANCE_DIR.resolve()
+    collection = store._collection  # the raw chromadb collection: ids and metadata only
+    existing = collection.get(include=["metadatas"])
+    stored_by_path: dict[str, set[str]] = {}
+    for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or [], strict=False):
+        stored_by_path.setdefault(str((metadata or {}).get("path", "")), set()).add(chunk_id)
+
+    to_add: list[Chunk] = []
+    to_remove: list[str] = []
+    progress = _Progress(len(files), progress_stream or sys.stderr)
+    for index, (file, source) in enumerate(files, 1):
+        progress.update(index, source)
+        try:
+            document = load_document(file, source)
+            chunks = split_document(document, chunk_size=chunk_size)
+        except LoadError as error:
+            report.failures.append((str(error.path), error.reason))
+            stored_by_path.pop(str(file), None)  # keep what it had
+            continue
+        report.files_read += 1
+        stored = stored_by_path.pop(str(file), set())
+        wanted = {chunk.chunk_id for chunk in chunks}
+        to_add.extend(chunk for chunk in chunks if chunk.chunk_id not in stored)
+        to_remove.extend(sorted(stored - wanted))
+        report.chunks_unchanged += len(stored & wanted)
+    progress.close()
+
+    # Files stored earlier but not given now: drop them only if they are gone from disk.
+    for path, ids in stored_by_path.items():
+        if not path or not Path(path).exists():
+            to_remove.extend(sorted(ids))
+        else:
+            report.chunks_unchanged += len(ids)
+
+    if to_remove:
+        collection.delete(ids=to_remove)
+    report.chunks_removed = len(to_remove)
+    for start in range(0, len(to_add), EMBED_BATCH):
+        batch = to_add[start : start + EMBED_BATCH]
+        store.add_texts(
+            [chunk.text for chunk in batch],
+            metadatas=[chunk.metadata() for chunk in batch],
+            ids=[chunk.chunk_id for chunk in batch],
+        )
+    report.chunks_added = len(to_add)
+    knowledge_failed = any(Path(path).is_relative_to(guidance_root) for path, _ in report.failures)
+    if not knowledge_failed and any(file.is_relative_to(guidance_root) for file, _ in files):
+        _write_state(data_dir, {"knowledge_fingerprint": knowledge_fingerprint()})
+    report.seconds = time.perf_counter() - started
+    return report
+

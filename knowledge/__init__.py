@@ -1,0 +1,7 @@
+"""The advisor's content: guidance documents and the assessment's question bank and actions."""
+
+from pathlib import Path
+
+KNOWLEDGE_ROOT = Path(__file__).resolve().parent
+GUIDANCE_DIR = KNOWLEDGE_ROOT / "guidance"
+ASSESSMENT_DIR = KNOWLEDGE_ROOT / "assessment"

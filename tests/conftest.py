@@ -1,0 +1,40 @@
+"""Shared fixtures: settings in a temporary data dir and one ingested knowledge runtime per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.settings import Settings  # noqa: E402
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings that ignore the developer's environment and .env, rooted in ``data_dir``."""
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads a developer's Slack, Teams or LLM settings or their .env file."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "Microsoft", "MICROSOFT", "LLM_", "SCALE_ADVISOR_", "TEAMS_",
+                            "ALLOWED_TENANT", "DATABASE_URL", "CHROMA_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def knowledge_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The real model and a real Chroma store with the built-in knowledge ingested."""
+    from bot.runtime import open_knowledge
+
+    data_dir = tmp_path_factory.mktemp("kb-data")
+    runtime = open_knowledge(make_settings(data_dir), auto_ingest=True)
+    yield runtime

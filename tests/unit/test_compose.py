@@ -1,0 +1,71 @@
+import re
+
+from bot.compose import MAX_ANSWER_CHARS, compose, relevant_passages, split_units
+from bot.retrieval import Passage
+
+
+def _passage(body: str, similarity: float, section: str = "S", chunk: str = "") -> Passage:
+    return Passage(chunk or section, body, "Doc", section, "guidance/doc.md", f"Doc > {section}", similarity, 0.03)
+
+
+GOV = _passage(
+    "Risk-tiered governance sets oversight by the risk of each use case.\n\n"
+    "- Tier 1 (low risk) gets self-service with guardrails.\n"
+    "- Tier 2 (medium risk) gets a light-touch review.\n"
+    "- Tier 3 (high risk) goes through the full governance process.",
+    0.71,
+    "Risk-tiered governance",
+)
+MISTAKE = _passage(
+    "One-size-fits-all governance applies one heavy process to all work. "
+    "The fix is risk-tiered governance that right-sizes oversight. Unrelated closing remark.",
+    0.62,
+    "Mistake 3",
+)
+FAR = _passage("Feature stores let teams reuse features.", 0.41, "Feature store")
+
+
+def test_relevant_passages_drop_everything_below_the_floor() -> None:
+    assert relevant_passages([FAR], min_relevance=0.5) == []
+
+
+def test_relevant_passages_drop_ones_far_below_the_best() -> None:
+    assert relevant_passages([GOV, MISTAKE, FAR], min_relevance=0.3) == [GOV, MISTAKE]
+
+
+def test_units_split_bullets_and_sentences() -> None:
+    units = split_units(GOV.body + "\n\n## Heading\nTwo sentences here. And here.", 0)
+    assert [u.is_bullet for u in units] == [False, True, True, True, False, False]
+    assert units[1].text == "Tier 1 (low risk) gets self-service with guardrails."
+
+
+def test_answer_leads_with_best_passage_and_cites_by_number() -> None:
+    result = compose("How does risk-tiered governance work?", [GOV, MISTAKE])
+    lines = result.text.splitlines()
+    assert lines[0] == "Risk-tiered governance sets oversight by the risk of each use case. [1]"
+    assert "- Tier 2 (medium risk) gets a light-touch review. [1]" in lines
+    assert any(line.endswith("[2]") for line in lines)
+    assert result.cited == (GOV, MISTAKE)
+    cited_numbers = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
+    assert cited_numbers == {1, 2}
+
+
+def test_other_passages_contribute_only_on_topic_units() -> None:
+    result = compose("How does risk-tiered governance work?", [GOV, MISTAKE])
+    assert "Unrelated closing remark" not in result.text
+
+
+def test_answer_is_bounded() -> None:
+    long_body = "\n".join(f"- Governance point number {i} about tiers and oversight." for i in range(80))
+    result = compose("governance tiers", [_passage("Governance matters. " + long_body, 0.8)])
+    assert len(result.text) <= MAX_ANSWER_CHARS
+    assert result.text.count("\n- ") >= 5
+
+
+def test_uncited_passages_are_not_listed() -> None:
+    result = compose("risk tiers", [GOV, _passage("Nothing in common here.", 0.7, "Other")])
+    assert result.cited == (GOV,)
+
+
+def test_no_passages_no_answer() -> None:
+    assert compose("anything", []).text == ""
