@@ -12,6 +12,7 @@ import yaml
 from bot.compose import compose, relevant_passages
 from bot.messages import AnswerReply, Source
 from bot.retrieval import Passage
+from bot.vocabulary import Vocabulary
 from knowledge import KNOWLEDGE_ROOT
 
 
@@ -58,10 +59,17 @@ def to_sources(passages: tuple[Passage, ...] | list[Passage]) -> tuple[Source, .
 class ExtractiveAnswerer:
     """Answers from the best passages; says "not covered" when nothing is relevant."""
 
-    def __init__(self, retriever: Retriever, min_relevance: float, ui: UiText | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        min_relevance: float,
+        ui: UiText | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self._retriever = retriever
         self._min_relevance = min_relevance
         self.ui = ui or load_ui_text()
+        self._vocabulary = vocabulary or Vocabulary.load()
 
     def retrieve(self, query: str) -> list[Passage]:
         """The passages relevant enough to answer ``query`` (empty when not covered)."""
@@ -78,8 +86,8 @@ class ExtractiveAnswerer:
         question = question.strip()
         if not question:
             return AnswerReply(question, self.ui.empty_question, False)
-        passages = self.retrieve(retrieval_query or question)
-        composition = compose(question, passages)
+        query = self._vocabulary.expand(retrieval_query or question)
+        composition = compose(query, self.retrieve(query))
         if not composition.text:
             return self.not_covered(question)
         return AnswerReply(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -32,6 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question from the knowledge base")
     ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+
+    questions = commands.add_parser("questions", help="print the assessment's question bank")
+    questions.add_argument("--json", action="store_true", help="print it as JSON (the default)")
+
+    check = commands.add_parser("scale-check", help="run the /scale-check maturity assessment")
+    mode = check.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
+                      help="one question per dimension")
+    mode.add_argument("--full", dest="mode", action="store_const", const="full",
+                      help="every question (the default for a new interactive run)")
+    check.add_argument("--answers", type=Path, metavar="FILE",
+                       help="score a JSON object of question id -> option index (0 = least mature)")
+    check.add_argument("--json", action="store_true", help="with --answers: print one JSON object")
     return parser
 
 
@@ -96,6 +110,88 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
     return EXIT_FAILURES if report.failures else EXIT_OK
 
 
+def _cmd_questions(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.assessment.survey import load_survey
+    from bot.assessment.terminal import print_questions_json
+
+    print_questions_json(load_survey(), out)
+    return EXIT_OK
+
+
+def _answers_mode(path: Path, quick_ids: set[str]) -> str:
+    """Quick mode when the file answers exactly the quick questions, else full."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return "full"  # the scorer reports the problem with the file
+    return "quick" if isinstance(data, dict) and set(map(str, data)) == quick_ids else "full"
+
+
+def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from datetime import UTC, datetime
+
+    from bot.assessment.service import AssessmentService
+    from bot.assessment.survey import load_assessment
+    from bot.assessment.terminal import format_result, run_answers_file, run_interactive, write_chart
+    from bot.store import SqliteStateStore
+
+    survey, actions = load_assessment()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with SqliteStateStore(settings.state_db_path) as store:
+        service = AssessmentService(survey, actions, store, lambda: datetime.now(UTC))
+        if args.answers is not None:
+            mode = args.mode or _answers_mode(args.answers, set(survey.question_ids("quick")))
+            if args.json:
+                return run_answers_file(service, args.answers, mode, out, chart_dir=settings.data_dir)
+            from bot.assessment.service import AnswersError
+            from bot.assessment.terminal import read_answers
+
+            try:
+                result = service.result_for_answers(mode, read_answers(args.answers, survey))
+            except (AnswersError, OSError, ValueError) as error:
+                sys.stderr.write(f"scale-advisor scale-check: {error}\n")
+                return EXIT_USAGE
+            out.write(format_result(result, write_chart(result, settings.data_dir)) + "\n")
+            return EXIT_OK
+        if args.json:
+            sys.stderr.write("scale-advisor scale-check: --json needs --answers FILE\n")
+            return EXIT_USAGE
+        answerer = _LazyAnswerer(settings)
+        return run_interactive(
+            service, ("cli", "local", _local_user()), args.mode or "full", input, out,
+            settings.data_dir, answer_question=answerer.answer_text,
+        )
+
+
+def _local_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+class _LazyAnswerer:
+    """Loads the model only when someone asks a question mid-assessment."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._runtime: object | None = None
+
+    def answer_text(self, question: str) -> str:
+        from bot.runtime import KnowledgeRuntime, open_knowledge
+
+        if self._runtime is None:
+            self._runtime = open_knowledge(self._settings)
+        assert isinstance(self._runtime, KnowledgeRuntime)
+        buffer = io.StringIO()
+        _render_answer(self._runtime.answerer.answer(question), buffer)
+        return buffer.getvalue()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     configure_offline()
@@ -106,7 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         sys.stderr.write(f"scale-advisor: invalid settings: {problems}\n")
         return EXIT_USAGE
-    handlers = {"ask": _cmd_ask, "ingest": _cmd_ingest}
+    handlers = {
+        "ask": _cmd_ask,
+        "ingest": _cmd_ingest,
+        "questions": _cmd_questions,
+        "scale-check": _cmd_scale_check,
+    }
     try:
         return handlers[args.command](settings, args, sys.stdout)
     except KeyboardInterrupt:

@@ -14,8 +14,10 @@ from bot.text import split_sentences, tokenize
 
 MAX_ANSWER_CHARS = 1200
 MAX_PASSAGES = 3
-# A passage much less similar than the best one is about something else: leave it out.
-RELATIVE_MARGIN = 0.12
+# A passage scoring far below the best one is about something else: leave it out.
+FUSED_MARGIN = 0.2
+# Below this share of the coverage floor a passage is too dissimilar to cite at all.
+SIMILARITY_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,21 @@ class Composition:
 
 
 def relevant_passages(passages: list[Passage], min_relevance: float) -> list[Passage]:
-    """The passages worth citing: similar enough in absolute terms and next to the best one."""
-    if not passages:
+    """The passages worth citing, best first; none when the best is not similar enough.
+
+    The question counts as covered only if some passage reaches ``min_relevance``
+    cosine similarity. Others are kept if their fused score is near the best one's
+    and they are not far below the floor themselves.
+    """
+    if not passages or max(p.similarity for p in passages) < min_relevance:
         return []
-    best = max(p.similarity for p in passages)
-    if best < min_relevance:
-        return []
-    floor = max(min_relevance, best - RELATIVE_MARGIN)
-    return [p for p in passages if p.similarity >= floor][:MAX_PASSAGES]
+    best = max(p.fused for p in passages)
+    kept = [
+        p
+        for p in passages
+        if p.fused >= best - FUSED_MARGIN and p.similarity >= min_relevance * SIMILARITY_SHARE
+    ]
+    return sorted(kept, key=lambda p: -p.fused)[:MAX_PASSAGES]
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -80,12 +89,16 @@ def _sentences(text: str, passage_index: int, offset: int) -> list[Unit]:
     ]
 
 
-def unit_score(unit: Unit, query_terms: set[str]) -> float:
+# A heading that matches the question lends weight to every unit under it.
+HEADING_SHARE = 0.5
+
+
+def unit_score(unit: Unit, query_terms: set[str], heading_terms: frozenset[str] = frozenset()) -> float:
     """How much of the question a unit speaks to: shared terms, damped by its length."""
     terms = tokenize(unit.text)
     if not terms:
         return 0.0
-    overlap = len(query_terms & set(terms))
+    overlap = len(query_terms & set(terms)) + HEADING_SHARE * len(query_terms & heading_terms)
     return overlap / math.sqrt(len(terms))
 
 
@@ -93,49 +106,62 @@ def _plain(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text).strip()
 
 
-def compose(question: str, passages: list[Passage], max_chars: int = MAX_ANSWER_CHARS) -> Composition:
+
+# The best passage's units get a head start so the answer reads as one explanation,
+# and a passage's opening sentence (which names its subject) gets a small one.
+FIRST_PASSAGE_BONUS = 0.5
+OPENING_BONUS = 0.15
+
+
+def _priority(score: float, unit: Unit, weight: float, opening: bool) -> float:
+    bonus = (FIRST_PASSAGE_BONUS if unit.passage_index == 0 else 0.0) + (OPENING_BONUS if opening else 0.0)
+    return weight * (score + bonus)
+
+
+def compose(
+    question: str, passages: list[Passage], max_chars: int = MAX_ANSWER_CHARS
+) -> Composition:
     """Compose an answer from relevant passages (already filtered, best first).
 
-    The lead is the best passage's opening sentence, which names its subject;
-    bullets follow: the rest of the best passage in its own order, then the
-    units of the other passages that share terms with the question.
+    The lead is the best passage's opening sentence. Bullets follow, chosen
+    across all passages by how many of the question's terms they carry (weighted
+    by their passage's score) until the length budget is spent; units of other
+    passages that share no term with the question are never used. Bullets are
+    shown grouped by source in citation order, each in its document order.
     """
-    if not passages:
+    if not passages or not passages[0].body.strip():
         return Composition("", ())
     query_terms = set(tokenize(question))
-    per_passage = [split_units(p.body, i) for i, p in enumerate(passages)]
-    first = per_passage[0]
-    if not first:
+    units = [split_units(p.body, i) for i, p in enumerate(passages)]
+    if not units[0]:
         return Composition("", ())
-    lead_unit = next((u for u in first if not u.is_bullet), first[0])
+    lead = next((u for u in units[0] if not u.is_bullet), units[0][0])
+    best = passages[0].fused or 1.0
+    candidates: list[tuple[float, Unit]] = []
+    for index, passage_units in enumerate(units):
+        weight = max(passages[index].fused, 0.0) / best if best > 0 else 1.0
+        heading = frozenset(tokenize(passages[index].section.split(" > ")[-1]))
+        for unit in passage_units:
+            if unit is lead:
+                continue
+            score = unit_score(unit, query_terms, heading)
+            if index > 0 and score == 0:
+                continue
+            opening = unit is passage_units[0]
+            candidates.append((_priority(score, unit, weight, opening), unit))
+    candidates.sort(key=lambda pair: (-pair[0], pair[1].passage_index, pair[1].position))
+
+    used = len(lead.text) + 4
     chosen: list[Unit] = []
-    rest_of_first = [u for u in first if u is not lead_unit]
-    others = sorted(
-        (u for units in per_passage[1:] for u in units if unit_score(u, query_terms) > 0),
-        key=lambda u: (-unit_score(u, query_terms), u.passage_index, u.position),
-    )
-    # The best passage's own units come first, but ones that share no term with the
-    # question are tried after the other passages' on-topic units.
-    on_topic_first = [u for u in rest_of_first if unit_score(u, query_terms) > 0 or u.is_bullet]
-    off_topic_first = [u for u in rest_of_first if u not in on_topic_first]
-    numbers: dict[int, int] = {}
-
-    def cite(unit: Unit) -> str:
-        number = numbers.setdefault(unit.passage_index, len(numbers) + 1)
-        return f"[{number}]"
-
-    lead = f"{_plain(lead_unit.text)} {cite(lead_unit)}"
-    used = len(lead)
-    for unit in [*on_topic_first, *others, *off_topic_first]:
-        provisional = numbers.get(unit.passage_index, len(numbers) + 1)
-        line = f"\n- {_plain(unit.text)} [{provisional}]"
-        if used + len(line) > max_chars:
+    for _, unit in candidates:
+        cost = len(_plain(unit.text)) + 7  # "\n- " and " [n]"
+        if used + cost > max_chars:
             continue
         chosen.append(unit)
-        cite(unit)
-        used += len(line)
-    # Bullets of one passage stay in their document order, passages in citation order.
+        used += cost
+    cited_indexes = sorted({0} | {u.passage_index for u in chosen})
+    numbers = {index: n for n, index in enumerate(cited_indexes, 1)}
     chosen.sort(key=lambda u: (numbers[u.passage_index], u.position))
-    lines = [lead] + [f"- {_plain(u.text)} [{numbers[u.passage_index]}]" for u in chosen]
-    cited = tuple(passages[index] for index, _ in sorted(numbers.items(), key=lambda kv: kv[1]))
-    return Composition("\n".join(lines), cited)
+    lines = [f"{_plain(lead.text)} [1]"]
+    lines += [f"- {_plain(u.text)} [{numbers[u.passage_index]}]" for u in chosen]
+    return Composition("\n".join(lines), tuple(passages[i] for i in cited_indexes))

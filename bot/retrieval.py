@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense similarity from Chroma plus BM25, fused by reciprocal rank."""
+"""Hybrid retrieval: dense similarity from Chroma plus BM25, fused into one score."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from rank_bm25 import BM25Okapi
 
-from bot.fusion import drop_near_duplicates, reciprocal_rank_fusion
+from bot.fusion import drop_near_duplicates, fuse_scores
 from bot.text import tokenize
 
 
@@ -25,7 +25,7 @@ class Passage:
     source: str
     heading_path: str
     similarity: float  # cosine similarity of the question and the chunk, -1..1
-    fused: float  # reciprocal-rank-fusion score
+    fused: float  # similarity plus the weighted, normalised BM25 score
 
 
 def _body_of(text: str, heading_path: str) -> str:
@@ -40,7 +40,12 @@ class HybridRetriever:
     is built from the collection by ``refresh``; call it after an ingest.
     """
 
-    def __init__(self, store: Any, embeddings: Embeddings, candidates: int = 12) -> None:
+    def __init__(
+        self,
+        store: Any,
+        embeddings: Embeddings,
+        candidates: int = 12,
+    ) -> None:
         self._collection = store._collection
         self._embeddings = embeddings
         self._candidates = candidates
@@ -86,39 +91,38 @@ class HybridRetriever:
             n_results=min(self._candidates, len(self._ids)),
             include=["distances"],
         )
-        dense_ids: list[str] = list(dense["ids"][0])
         similarity = {
-            i: 1.0 - float(d) for i, d in zip(dense_ids, dense["distances"][0], strict=False)
+            i: 1.0 - float(d) for i, d in zip(dense["ids"][0], dense["distances"][0], strict=False)
         }
-        lexical_ids = self._lexical(query)
-        fused = reciprocal_rank_fusion([dense_ids, lexical_ids])
-        kept = drop_near_duplicates([i for i, _ in fused], self._tokens)
-        fused_score = dict(fused)
-        passages = []
-        for chunk_id in kept[:k]:
+        lexical = self._lexical(query)
+        for chunk_id in lexical:
             if chunk_id not in similarity:  # a lexical-only hit: score it against its stored vector
                 stored = self._vectors.get(chunk_id)
                 similarity[chunk_id] = float(stored @ vector) if stored is not None else 0.0
-            meta = self._metadata.get(chunk_id, {})
-            heading_path = str(meta.get("heading_path", ""))
-            passages.append(
-                Passage(
-                    chunk_id=chunk_id,
-                    body=_body_of(self._texts.get(chunk_id, ""), heading_path),
-                    title=str(meta.get("title", "")),
-                    section=str(meta.get("section", "")),
-                    source=str(meta.get("source", "")),
-                    heading_path=heading_path,
-                    similarity=similarity[chunk_id],
-                    fused=fused_score[chunk_id],
-                )
-            )
-        return passages
+        fused = fuse_scores(similarity, lexical)
+        kept = drop_near_duplicates([i for i, _ in fused], self._tokens)
+        fused_score = dict(fused)
+        return [self._passage(i, similarity[i], fused_score[i]) for i in kept[:k]]
 
-    def _lexical(self, query: str) -> list[str]:
+    def _passage(self, chunk_id: str, similarity: float, fused: float) -> Passage:
+        meta = self._metadata.get(chunk_id, {})
+        heading_path = str(meta.get("heading_path", ""))
+        return Passage(
+            chunk_id=chunk_id,
+            body=_body_of(self._texts.get(chunk_id, ""), heading_path),
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            source=str(meta.get("source", "")),
+            heading_path=heading_path,
+            similarity=similarity,
+            fused=fused,
+        )
+
+    def _lexical(self, query: str) -> dict[str, float]:
+        """BM25 scores of the best lexical candidates (only those sharing a term)."""
         terms = tokenize(query)
         if self._bm25 is None or not terms:
-            return []
+            return {}
         scores = self._bm25.get_scores(terms)
         order = np.argsort(-scores)[: self._candidates]
-        return [self._ids[int(i)] for i in order if scores[int(i)] > 0]
+        return {self._ids[int(i)]: float(scores[int(i)]) for i in order if scores[int(i)] > 0}

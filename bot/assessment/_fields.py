@@ -75,9 +75,7 @@ class Fields:
                 raise self.error(f"{key}[{index}]", f"expected an integer, got {_kind(item)}")
         return tuple(int(item) for item in value)
 
-    def numbers(
-        self, key: str, *, default: tuple[float, ...], length: int
-    ) -> tuple[float, ...]:
+    def numbers(self, key: str, *, default: tuple[float, ...], length: int) -> tuple[float, ...]:
         """A list of ``length`` positive numbers, or ``default`` when absent."""
         value = self._data.get(key)
         if value is None:

@@ -75,6 +75,7 @@ class AssessmentState:
 
         Raises:
             InvalidMove: The stored data is malformed or from an unknown version.
+
         """
         try:
             if data.get("version") != STATE_VERSION:
@@ -117,6 +118,7 @@ def start(survey: Survey, mode: str, assessment_id: str, now: datetime) -> Asses
 
     Raises:
         InvalidMove: The mode is unknown.
+
     """
     checked = _mode(mode)
     return AssessmentState(
@@ -141,6 +143,7 @@ def answer(survey: Survey, state: AssessmentState, option_index: int) -> Assessm
     Raises:
         InvalidMove: The run is complete, the index is out of range, or the state
             belongs to an older survey.
+
     """
     check_compatible(survey, state)
     if state.completed:
@@ -148,8 +151,7 @@ def answer(survey: Survey, state: AssessmentState, option_index: int) -> Assessm
     question = survey.question(state.question_ids[state.position])
     if not 0 <= option_index < len(question.options):
         raise InvalidMove(
-            f"choose an option from 1 to {len(question.options)} "
-            f"(got option index {option_index})"
+            f"choose an option from 1 to {len(question.options)} (got option index {option_index})"
         )
     answers = {**state.answers, question.id: option_index}
     position = state.position + 1
@@ -166,6 +168,7 @@ def back(state: AssessmentState) -> AssessmentState:
 
     Raises:
         InvalidMove: The run is complete or already at its first question.
+
     """
     if state.completed:
         raise InvalidMove("this assessment is already complete")
@@ -190,6 +193,7 @@ def current_question(survey: Survey, state: AssessmentState) -> Question | None:
 
     Raises:
         InvalidMove: The state belongs to an older survey.
+
     """
     check_compatible(survey, state)
     if state.completed:

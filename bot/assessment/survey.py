@@ -158,6 +158,7 @@ def load_survey(path: Path | None = None) -> Survey:
 
     Raises:
         SurveyError: The file is missing, is not YAML, or a field is invalid.
+
     """
     path = path or ASSESSMENT_DIR / "questions.yaml"
     root = Fields(_read_yaml(path), path.name)
@@ -185,6 +186,7 @@ def load_actions(
 
     Raises:
         SurveyError: The file is missing, is not YAML, or a field is invalid.
+
     """
     path = path or ASSESSMENT_DIR / "actions.yaml"
     root = Fields(_read_yaml(path), path.name)
@@ -204,6 +206,7 @@ def load_assessment(
 
     Returns:
         The survey and the action library.
+
     """
     survey = load_survey(directory / "questions.yaml")
     return survey, load_actions(survey, directory / "actions.yaml", knowledge_root)
@@ -217,6 +220,7 @@ def document_title(path: Path) -> str:
 
     Returns:
         The title, or the file name when the file or its title is missing.
+
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -316,7 +320,7 @@ def _unique(where: Fields, ids: Sequence[str]) -> None:
     seen: set[str] = set()
     for index, item_id in enumerate(ids):
         if item_id in seen:
-            raise SurveyError(f"{where.path}[{index}].id: duplicate id {item_id!r}")
+            raise SurveyError(f"{where.file}: {where.path}[{index}].id: duplicate id {item_id!r}")
         seen.add(item_id)
 
 

@@ -4,8 +4,9 @@ from bot.compose import MAX_ANSWER_CHARS, compose, relevant_passages, split_unit
 from bot.retrieval import Passage
 
 
-def _passage(body: str, similarity: float, section: str = "S", chunk: str = "") -> Passage:
-    return Passage(chunk or section, body, "Doc", section, "guidance/doc.md", f"Doc > {section}", similarity, 0.03)
+def _passage(body: str, similarity: float, section: str = "S", fused: float | None = None) -> Passage:
+    fused = similarity if fused is None else fused
+    return Passage(section, body, "Doc", section, "guidance/doc.md", f"Doc > {section}", similarity, fused)
 
 
 GOV = _passage(
@@ -31,6 +32,21 @@ def test_relevant_passages_drop_everything_below_the_floor() -> None:
 
 def test_relevant_passages_drop_ones_far_below_the_best() -> None:
     assert relevant_passages([GOV, MISTAKE, FAR], min_relevance=0.3) == [GOV, MISTAKE]
+
+
+def test_relevant_passages_keep_a_lexical_match_with_lower_similarity() -> None:
+    lexical = _passage("Tier 2 gets a light-touch review.", 0.35, "Tier 2", fused=0.60)
+    assert relevant_passages([GOV, lexical], min_relevance=0.4) == [GOV, lexical]
+
+
+def test_relevant_passages_drop_far_too_dissimilar_ones_whatever_their_lexical_score() -> None:
+    lexical = _passage("Tier 2 gets a light-touch review.", 0.2, "Tier 2", fused=0.65)
+    assert relevant_passages([GOV, lexical], min_relevance=0.4) == [GOV]
+
+
+def test_relevant_passages_are_ordered_by_fused_score_and_capped() -> None:
+    many = [_passage(f"Text {i}.", 0.6, f"S{i}", fused=0.6 + i / 100) for i in range(6)]
+    assert [p.section for p in relevant_passages(many, 0.3)] == ["S5", "S4", "S3"]
 
 
 def test_units_split_bullets_and_sentences() -> None:

@@ -1,21 +1,27 @@
 import pytest
 
-from bot.fusion import drop_near_duplicates, jaccard, reciprocal_rank_fusion
+from bot.fusion import drop_near_duplicates, fuse_scores, jaccard
 
 
-def test_rrf_rewards_agreement_between_rankings() -> None:
-    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d", "a"]], k=60)
-    ids = [item for item, _ in fused]
-    assert ids == ["b", "a", "d", "c"]  # b: 1/62 + 1/61 beats a: 1/61 + 1/63
-    assert dict(fused)["b"] == pytest.approx(1 / 62 + 1 / 61)
+def test_fusion_adds_weighted_normalised_lexical_score() -> None:
+    fused = fuse_scores({"a": 0.50, "b": 0.45, "c": 0.30}, {"b": 8.0, "c": 4.0}, weight=0.2)
+    assert [item for item, _ in fused] == ["b", "a", "c"]
+    scores = dict(fused)
+    assert scores["b"] == pytest.approx(0.45 + 0.2)  # the best BM25 score counts as 1
+    assert scores["c"] == pytest.approx(0.30 + 0.1)
+    assert scores["a"] == pytest.approx(0.50)
 
 
-def test_rrf_single_ranking_keeps_order() -> None:
-    assert [i for i, _ in reciprocal_rank_fusion([["x", "y", "z"]])] == ["x", "y", "z"]
+def test_fusion_without_lexical_hits_keeps_dense_order() -> None:
+    assert [i for i, _ in fuse_scores({"x": 0.9, "y": 0.8}, {})] == ["x", "y"]
 
 
-def test_rrf_of_nothing_is_empty() -> None:
-    assert reciprocal_rank_fusion([[], []]) == []
+def test_fusion_ties_keep_dense_order() -> None:
+    assert [i for i, _ in fuse_scores({"x": 0.5, "y": 0.5}, {})] == ["x", "y"]
+
+
+def test_fusion_of_nothing_is_empty() -> None:
+    assert fuse_scores({}, {}) == []
 
 
 def test_jaccard() -> None:
