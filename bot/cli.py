@@ -26,12 +26,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="embed the knowledge base (and your own files)")
-    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help="extra .md, .txt, .html or .pdf files or folders")
+    ingest.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="extra .md, .txt, .html or .pdf files or folders",
+    )
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
 
     ask = commands.add_parser("ask", help="answer a question from the knowledge base")
-    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument(
+        "question", help='the question, or "-" to read one question per line from stdin'
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
 
     questions = commands.add_parser("questions", help="print the assessment's question bank")
@@ -39,13 +46,33 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("scale-check", help="run the /scale-check maturity assessment")
     mode = check.add_mutually_exclusive_group()
-    mode.add_argument("--quick", dest="mode", action="store_const", const="quick",
-                      help="one question per dimension")
-    mode.add_argument("--full", dest="mode", action="store_const", const="full",
-                      help="every question (the default for a new interactive run)")
-    check.add_argument("--answers", type=Path, metavar="FILE",
-                       help="score a JSON object of question id -> option index (0 = least mature)")
+    mode.add_argument(
+        "--quick",
+        dest="mode",
+        action="store_const",
+        const="quick",
+        help="one question per dimension",
+    )
+    mode.add_argument(
+        "--full",
+        dest="mode",
+        action="store_const",
+        const="full",
+        help="every question (the default for a new interactive run)",
+    )
+    check.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="score a JSON object of question id -> option index (0 = least mature)",
+    )
     check.add_argument("--json", action="store_true", help="with --answers: print one JSON object")
+
+    serve = commands.add_parser("serve", help="run the web server (Slack, Teams, health checks)")
+    serve.add_argument(
+        "--host", help="interface to listen on (default: SCALE_ADVISOR_HOST or 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, help="port (default: SCALE_ADVISOR_PORT or 3978)")
     return parser
 
 
@@ -75,7 +102,9 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from bot.runtime import open_knowledge
 
     runtime = open_knowledge(settings)
-    questions = (line.strip() for line in sys.stdin) if args.question == "-" else iter([args.question])
+    questions = (
+        (line.strip() for line in sys.stdin) if args.question == "-" else iter([args.question])
+    )
     for question in questions:
         if args.question == "-" and not question:
             continue
@@ -134,7 +163,12 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
 
     from bot.assessment.service import AssessmentService
     from bot.assessment.survey import load_assessment
-    from bot.assessment.terminal import format_result, run_answers_file, run_interactive, write_chart
+    from bot.assessment.terminal import (
+        format_result,
+        run_answers_file,
+        run_interactive,
+        write_chart,
+    )
     from bot.store import SqliteStateStore
 
     survey, actions = load_assessment()
@@ -144,7 +178,9 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
         if args.answers is not None:
             mode = args.mode or _answers_mode(args.answers, set(survey.question_ids("quick")))
             if args.json:
-                return run_answers_file(service, args.answers, mode, out, chart_dir=settings.data_dir)
+                return run_answers_file(
+                    service, args.answers, mode, out, chart_dir=settings.data_dir
+                )
             from bot.assessment.service import AnswersError
             from bot.assessment.terminal import read_answers
 
@@ -160,8 +196,13 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
             return EXIT_USAGE
         answerer = _LazyAnswerer(settings)
         return run_interactive(
-            service, ("cli", "local", _local_user()), args.mode or "full", input, out,
-            settings.data_dir, answer_question=answerer.answer_text,
+            service,
+            ("cli", "local", _local_user()),
+            args.mode or "full",
+            input,
+            out,
+            settings.data_dir,
+            answer_question=answerer.answer_text,
         )
 
 
@@ -192,6 +233,42 @@ class _LazyAnswerer:
         return buffer.getvalue()
 
 
+def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    import logging
+
+    from aiohttp import web
+
+    from bot.app import open_advisor
+    from bot.server import build_web_app
+
+    if args.host:
+        settings.host = args.host
+    if args.port is not None:
+        settings.port = args.port
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    advisor = open_advisor(settings)
+    try:
+        web.run_app(
+            build_web_app(advisor),
+            host=settings.host,
+            port=settings.port,
+            print=lambda _: logging.getLogger("scale_advisor.server").info(
+                "listening on http://%s:%d", settings.host, settings.port
+            ),
+        )
+    except OSError as error:
+        sys.stderr.write(
+            f"scale-advisor serve: cannot listen on {settings.host}:{settings.port}: "
+            f"{error.strerror or error}\n"
+        )
+        return EXIT_FAILURES
+    finally:
+        advisor.close()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     configure_offline()
@@ -207,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": _cmd_ingest,
         "questions": _cmd_questions,
         "scale-check": _cmd_scale_check,
+        "serve": _cmd_serve,
     }
     try:
         return handlers[args.command](settings, args, sys.stdout)

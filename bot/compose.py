@@ -13,7 +13,7 @@ from bot.retrieval import Passage
 from bot.text import split_sentences, tokenize
 
 MAX_ANSWER_CHARS = 1200
-MAX_PASSAGES = 3
+MAX_PASSAGES = 2
 # A passage scoring far below the best one is about something else: leave it out.
 FUSED_MARGIN = 0.2
 # Below this share of the coverage floor a passage is too dissimilar to cite at all.
@@ -63,7 +63,11 @@ def split_units(body: str, passage_index: int) -> list[Unit]:
     """Cut a passage into bullets and sentences, in document order."""
     units: list[Unit] = []
     for block in re.split(r"\n\s*\n", body):
-        lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        lines = [
+            line
+            for line in block.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
         prose: list[str] = []
         for line in lines:
             if _BULLET.match(line):
@@ -74,7 +78,9 @@ def split_units(body: str, passage_index: int) -> list[Unit]:
                 units.append(Unit(text, passage_index, len(units), True))
             elif units and units[-1].is_bullet and line.startswith("  "):
                 last = units.pop()  # a wrapped bullet line continues the bullet
-                units.append(Unit(f"{last.text} {line.strip()}", passage_index, last.position, True))
+                units.append(
+                    Unit(f"{last.text} {line.strip()}", passage_index, last.position, True)
+                )
             else:
                 prose.append(line.strip())
         if prose:
@@ -93,7 +99,9 @@ def _sentences(text: str, passage_index: int, offset: int) -> list[Unit]:
 HEADING_SHARE = 0.5
 
 
-def unit_score(unit: Unit, query_terms: set[str], heading_terms: frozenset[str] = frozenset()) -> float:
+def unit_score(
+    unit: Unit, query_terms: set[str], heading_terms: frozenset[str] = frozenset()
+) -> float:
     """How much of the question a unit speaks to: shared terms, damped by its length."""
     terms = tokenize(unit.text)
     if not terms:
@@ -106,15 +114,16 @@ def _plain(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text).strip()
 
 
-
 # The best passage's units get a head start so the answer reads as one explanation,
 # and a passage's opening sentence (which names its subject) gets a small one.
-FIRST_PASSAGE_BONUS = 0.5
+FIRST_PASSAGE_BONUS = 1.0
 OPENING_BONUS = 0.15
 
 
 def _priority(score: float, unit: Unit, weight: float, opening: bool) -> float:
-    bonus = (FIRST_PASSAGE_BONUS if unit.passage_index == 0 else 0.0) + (OPENING_BONUS if opening else 0.0)
+    bonus = (FIRST_PASSAGE_BONUS if unit.passage_index == 0 else 0.0) + (
+        OPENING_BONUS if opening else 0.0
+    )
     return weight * (score + bonus)
 
 

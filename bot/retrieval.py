@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from rank_bm25 import BM25Okapi
 
-from bot.fusion import drop_near_duplicates, fuse_scores
+from bot.fusion import drop_near_duplicates, fuse_scores, heading_adjustment
 from bot.text import tokenize
+from bot.vectorstore import KnowledgeStore
 
 
 @dataclass(frozen=True)
@@ -33,29 +33,39 @@ def _body_of(text: str, heading_path: str) -> str:
     return text[len(prefix) :] if heading_path and text.startswith(prefix) else text
 
 
+def _vectors(data: Any) -> list[Any]:
+    """The embeddings of a chromadb ``get`` result (an empty list when there are none)."""
+    embeddings = data.get("embeddings")
+    return [] if embeddings is None else list(embeddings)
+
+
+def _heading_terms(metadata: dict[str, Any]) -> tuple[set[str], bool]:
+    """The terms of a chunk's own heading, and whether it is its document's opening section."""
+    section = str(metadata.get("section", ""))
+    return set(tokenize(section.split(" > ")[-1])), not section
+
+
 class HybridRetriever:
     """Searches one Chroma collection densely and lexically and fuses the two rankings.
 
-    The lexical index (and a copy of the embeddings, to score lexical-only hits)
-    is built from the collection by ``refresh``; call it after an ingest.
+    A chunk's similarity is the better of its text's and its best user phrasing's.
+    The lexical index (and a copy of the vectors, to score lexical-only hits) is
+    built from the store by ``refresh``; call it after an ingest.
     """
 
-    def __init__(
-        self,
-        store: Any,
-        embeddings: Embeddings,
-        candidates: int = 12,
-    ) -> None:
-        self._collection = store._collection
-        self._embeddings = embeddings
+    def __init__(self, store: KnowledgeStore, candidates: int = 12) -> None:
+        self._store = store
+        self._embeddings = store.embeddings
         self._candidates = candidates
         self._lock = threading.Lock()
         self._ids: list[str] = []
         self._texts: dict[str, str] = {}
         self._metadata: dict[str, dict[str, Any]] = {}
         self._tokens: dict[str, list[str]] = {}
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # per chunk: its text's and phrasings' vectors
         self._bm25: BM25Okapi | None = None
+        self._headings: dict[str, tuple[set[str], bool]] = {}
+        self._phrasings = 0
         self.refresh()
 
     @property
@@ -65,28 +75,33 @@ class HybridRetriever:
 
     def refresh(self) -> None:
         """Reload the lexical index from the collection."""
-        data = self._collection.get(include=["documents", "metadatas", "embeddings"])
+        data = self._store.chunks.get(include=["documents", "metadatas", "embeddings"])
         ids = list(data["ids"])
         texts = {i: str(t) for i, t in zip(ids, data["documents"] or [], strict=False)}
         metadata = {i: dict(m or {}) for i, m in zip(ids, data["metadatas"] or [], strict=False)}
-        embeddings = data.get("embeddings")
-        vectors = (
-            {i: np.asarray(v, dtype=np.float32) for i, v in zip(ids, embeddings, strict=False)}
-            if embeddings is not None
-            else {}
-        )
-        tokens = {i: tokenize(texts.get(i, "")) for i in ids}
+        rows: dict[str, list[Any]] = {i: [v] for i, v in zip(ids, _vectors(data), strict=False)}
+        asked = self._store.questions.get(include=["metadatas", "embeddings"])
+        for meta, vector in zip(asked["metadatas"] or [], _vectors(asked), strict=False):
+            rows.setdefault(str((meta or {}).get("parent", "")), []).append(vector)
+        vectors = {i: np.asarray(rows[i], dtype=np.float32) for i in ids if i in rows}
+        tokens = {
+            i: tokenize(f"{texts.get(i, '')}\n{metadata.get(i, {}).get('questions', '')}")
+            for i in ids
+        }
         bm25 = BM25Okapi([tokens[i] or ["\0"] for i in ids]) if ids else None
+        headings = {i: _heading_terms(metadata[i]) for i in ids}
+        phrasings = len(asked["ids"])
         with self._lock:
             self._ids, self._texts, self._metadata = ids, texts, metadata
             self._tokens, self._vectors, self._bm25 = tokens, vectors, bm25
+            self._headings, self._phrasings = headings, phrasings
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         """The ``k`` best passages for ``query``, best first, near-duplicates removed."""
         if not self._ids or not query.strip():
             return []
         vector = np.asarray(self._embeddings.embed_query(query), dtype=np.float32)
-        dense = self._collection.query(
+        dense = self._store.chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=min(self._candidates, len(self._ids)),
             include=["distances"],
@@ -94,14 +109,31 @@ class HybridRetriever:
         similarity = {
             i: 1.0 - float(d) for i, d in zip(dense["ids"][0], dense["distances"][0], strict=False)
         }
+        if self._phrasings:
+            asked = self._store.questions.query(
+                query_embeddings=[vector.tolist()],
+                n_results=min(2 * self._candidates, self._phrasings),
+                include=["distances", "metadatas"],
+            )
+            for meta, distance in zip(asked["metadatas"][0], asked["distances"][0], strict=False):
+                parent = str((meta or {}).get("parent", ""))
+                if parent in self._texts:
+                    similarity[parent] = max(similarity.get(parent, -1.0), 1.0 - float(distance))
         lexical = self._lexical(query)
         for chunk_id in lexical:
-            if chunk_id not in similarity:  # a lexical-only hit: score it against its stored vector
+            if (
+                chunk_id not in similarity
+            ):  # a lexical-only hit: score it against its stored vectors
                 stored = self._vectors.get(chunk_id)
-                similarity[chunk_id] = float(stored @ vector) if stored is not None else 0.0
-        fused = fuse_scores(similarity, lexical)
-        kept = drop_near_duplicates([i for i, _ in fused], self._tokens)
-        fused_score = dict(fused)
+                similarity[chunk_id] = float((stored @ vector).max()) if stored is not None else 0.0
+        query_terms = set(tokenize(query))
+        fused_score = {
+            chunk_id: score
+            + heading_adjustment(query_terms, *self._headings.get(chunk_id, (set(), True)))
+            for chunk_id, score in fuse_scores(similarity, lexical)
+        }
+        ranked = sorted(fused_score, key=lambda i: -fused_score[i])
+        kept = drop_near_duplicates(ranked, self._tokens)
         return [self._passage(i, similarity[i], fused_score[i]) for i in kept[:k]]
 
     def _passage(self, chunk_id: str, similarity: float, fused: float) -> Passage:

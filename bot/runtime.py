@@ -6,13 +6,13 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.answerer import ExtractiveAnswerer
 from bot.embeddings import load_embeddings
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
-from bot.vectorstore import open_store
+from bot.vectorstore import KnowledgeStore, open_store
 from ingest.pipeline import IngestReport, ingest, knowledge_fingerprint, read_state
 from knowledge import GUIDANCE_DIR
 
@@ -24,7 +24,7 @@ class KnowledgeRuntime:
     """The vector store, retriever and answerer over one data directory."""
 
     settings: Settings
-    store: Any
+    store: KnowledgeStore
     retriever: HybridRetriever
     answerer: ExtractiveAnswerer
 
@@ -41,14 +41,16 @@ class KnowledgeRuntime:
         return report
 
 
-def knowledge_is_stale(settings: Settings, store: Any) -> bool:
+def knowledge_is_stale(settings: Settings, store: KnowledgeStore) -> bool:
     """True when the store is empty or the built-in knowledge changed since the last ingest."""
-    if store._collection.count() == 0:
+    if store.chunks.count() == 0:
         return True
     return read_state(settings.data_dir).get("knowledge_fingerprint") != knowledge_fingerprint()
 
 
-def open_knowledge(settings: Settings, auto_ingest: bool = True, log_stream: TextIO | None = None) -> KnowledgeRuntime:
+def open_knowledge(
+    settings: Settings, auto_ingest: bool = True, log_stream: TextIO | None = None
+) -> KnowledgeRuntime:
     """Open the store (ingesting the built-in knowledge first when it is stale)."""
     embeddings = load_embeddings(settings.embedding_model)
     store = open_store(settings, embeddings)
@@ -59,6 +61,6 @@ def open_knowledge(settings: Settings, auto_ingest: bool = True, log_stream: Tex
         stream.write(f"Ingested: {report.summary()}\n")
         for path, reason in report.failures:
             stream.write(f"  failed: {path}: {reason}\n")
-    retriever = HybridRetriever(store, embeddings)
+    retriever = HybridRetriever(store)
     answerer = ExtractiveAnswerer(retriever, settings.min_relevance)
     return KnowledgeRuntime(settings, store, retriever, answerer)

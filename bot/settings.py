@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         default="scaling-advisor", validation_alias=AliasChoices("SCALE_ADVISOR_COLLECTION")
     )
     min_relevance: float = Field(
-        default=0.28,
+        default=0.44,
         validation_alias=AliasChoices("SCALE_ADVISOR_MIN_RELEVANCE"),
         description="Cosine similarity below which a question counts as not covered.",
     )
@@ -55,6 +55,45 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
+
+    microsoft_app_id: str = Field(
+        default="", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID")
+    )
+    microsoft_app_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD"),
+    )
+    microsoft_app_type: str = Field(
+        default="MultiTenant",
+        validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE"),
+    )
+    microsoft_app_tenant_id: str = Field(
+        default="", validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID")
+    )
+    teams_allow_anonymous: bool = Field(
+        default=False, validation_alias=AliasChoices("TEAMS_ALLOW_ANONYMOUS")
+    )
+    allowed_tenant_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("ALLOWED_TENANT_IDS"),
+        description="Comma-separated Azure AD tenant ids; empty allows every tenant.",
+    )
+
+    @property
+    def slack_configured(self) -> bool:
+        """Slack is served: HTTP mode (bot token and signing secret) or Socket Mode (app token)."""
+        http_mode = self.slack_bot_token is not None and self.slack_signing_secret is not None
+        return http_mode or (self.slack_app_token is not None and self.slack_bot_token is not None)
+
+    @property
+    def teams_configured(self) -> bool:
+        """Teams is served: an app id is set, or the operator allowed anonymous use."""
+        return bool(self.microsoft_app_id) or self.teams_allow_anonymous
+
+    @property
+    def tenant_allowlist(self) -> frozenset[str]:
+        """The allowed tenant ids (empty: all tenants are allowed)."""
+        return frozenset(t.strip() for t in self.allowed_tenant_ids.split(",") if t.strip())
 
     @property
     def chroma_path(self) -> Path:

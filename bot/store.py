@@ -62,12 +62,37 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX turns_by_thread ON turns (thread_key, id)",
         ),
     ),
+    (
+        2,
+        (
+            # What was asked and answered, so feedback and reports can name it.
+            """CREATE TABLE answers (
+                answer_id TEXT PRIMARY KEY,
+                platform TEXT NOT NULL, workspace TEXT NOT NULL, user TEXT NOT NULL,
+                question TEXT NOT NULL, answer TEXT NOT NULL, covered INTEGER NOT NULL,
+                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))""",
+        ),
+    ),
 )
 """(version, statements) in order; a new schema change is a new entry at the end."""
 
 
 class StateStore(Protocol):
     """Everything the advisor persists, keyed by user or thread."""
+
+    def record_answer(
+        self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
+    ) -> None:
+        """Keep an answer that was given."""
+        ...
+
+    def get_answer(self, answer_id: str) -> dict[str, Any] | None:
+        """An answer recorded earlier, or None."""
+        ...
+
+    def answers(self) -> list[dict[str, Any]]:
+        """Every recorded answer, oldest first."""
+        ...
 
     def load_progress(self, user_key: UserKey) -> dict[str, Any] | None:
         """The stored in-progress assessment state, or None."""
@@ -234,6 +259,28 @@ class SqliteStateStore:
     def all_results(self) -> list[dict[str, Any]]:
         """Every completed result of every user, oldest first (for reports)."""
         return [_result(r) for r in self._all("SELECT * FROM results ORDER BY id", ())]
+
+    # --- answers -------------------------------------------------------------------
+
+    def record_answer(
+        self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
+    ) -> None:
+        """Keep an answer that was given, so a later vote on it can name it."""
+        self._run(
+            "INSERT INTO answers (answer_id, platform, workspace, user, question, answer, covered) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
+            (answer_id, *user_key, question, answer, int(covered)),
+        )
+
+    def get_answer(self, answer_id: str) -> dict[str, Any] | None:
+        """An answer recorded by ``record_answer`` (question, answer, covered), or None."""
+        row = self._one("SELECT * FROM answers WHERE answer_id = ?", (answer_id,))
+        return None if row is None else {**dict(row), "covered": bool(row["covered"])}
+
+    def answers(self) -> list[dict[str, Any]]:
+        """Every recorded answer, oldest first."""
+        rows = self._all("SELECT * FROM answers ORDER BY created_at, rowid", ())
+        return [{**dict(r), "covered": bool(r["covered"])} for r in rows]
 
     # --- feedback ----------------------------------------------------------------
 

@@ -24,9 +24,21 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ities", "ity", "ies", "ed", "es"
 
 
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
 }
 
 
@@ -46,17 +58,19 @@ def stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-case content-word stems of ``text``, stopwords removed, in order."""
-    words = _WORD.findall(text.lower().replace("\u2011", "-"))
+    words = _WORD.findall(text.lower().replace("\u2011", "-").replace("\u2019", "'"))
     tokens: list[str] = []
     for word in words:
-        for part in word.split("-"):
-            if part and part not in STOPWORDS:
-                tokens.append(stem(part))
+        if word.endswith("'s"):  # possessives and contractions: "azure's", "what's"
+            word = word[:-2]
+        tokens.extend(stem(part) for part in word.split("-") if part and part not in STOPWORDS)
     return tokens
 
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences; keeps abbreviations like "e.g." inside a sentence."""
-    protected = re.sub(r"\b(e\.g|i\.e|etc|vs|approx)\.", lambda m: m.group(0).replace(".", "\0"), text)
+    protected = re.sub(
+        r"\b(e\.g|i\.e|etc|vs|approx)\.", lambda m: m.group(0).replace(".", "\0"), text
+    )
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", protected)
     return [p.replace("\0", ".").strip() for p in parts if p.strip()]

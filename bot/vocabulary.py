@@ -32,5 +32,7 @@ class Vocabulary:
     def expand(self, question: str) -> str:
         """``question`` plus, in brackets, the terms its words stand for (unchanged if none)."""
         lowered = question.lower()
-        extra = dict.fromkeys(meaning for pattern, meaning in self._patterns if pattern.search(lowered))
+        extra = dict.fromkeys(
+            meaning for pattern, meaning in self._patterns if pattern.search(lowered)
+        )
         return f"{question} ({'; '.join(extra)})" if extra else question

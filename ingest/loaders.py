@@ -38,6 +38,9 @@ class LoadedDocument:
     summary: str = ""
     tags: tuple[str, ...] = field(default=())
     content_hash: str = ""
+    # How users ask for each section, by heading (front matter ``questions``); they are
+    # embedded and indexed with the section but never shown as its text.
+    questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _read_text(path: Path) -> str:
@@ -54,7 +57,22 @@ def _read_text(path: Path) -> str:
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
-def _load_markdown(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
+_Loaded = tuple[str, str, str, tuple[str, ...], dict[str, tuple[str, ...]]]
+
+
+def _questions(path: Path, value: object) -> dict[str, tuple[str, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise LoadError(
+            path, "has front matter 'questions' that is not a mapping of heading to a list"
+        )
+    return {
+        str(k).strip(): tuple(str(q).strip() for q in v if str(q).strip()) for k, v in value.items()
+    }
+
+
+def _load_markdown(path: Path) -> _Loaded:
     text = _read_text(path)
     meta: dict[str, object] = {}
     match = _FRONT_MATTER.match(text)
@@ -62,7 +80,9 @@ def _load_markdown(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
         try:
             loaded = yaml.safe_load(match.group(1))
         except yaml.YAMLError as error:
-            raise LoadError(path, f"has invalid front matter ({error.__class__.__name__})") from error
+            raise LoadError(
+                path, f"has invalid front matter ({error.__class__.__name__})"
+            ) from error
         if loaded is not None and not isinstance(loaded, dict):
             raise LoadError(path, "has front matter that is not a mapping")
         meta = loaded or {}
@@ -73,18 +93,19 @@ def _load_markdown(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
         title = heading.group(1).strip() if heading else _title_from_name(path)
     tags_value = meta.get("tags") or ()
     tags = tuple(str(t) for t in tags_value) if isinstance(tags_value, list) else ()
-    return title, text, str(meta.get("summary") or "").strip(), tags
+    summary = str(meta.get("summary") or "").strip()
+    return title, text, summary, tags, _questions(path, meta.get("questions"))
 
 
 def _title_from_name(path: Path) -> str:
     return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name
 
 
-def _load_text(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
-    return _title_from_name(path), _read_text(path), "", ()
+def _load_text(path: Path) -> _Loaded:
+    return _title_from_name(path), _read_text(path), "", (), {}
 
 
-def _load_html(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
+def _load_html(path: Path) -> _Loaded:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_read_text(path), "html.parser")
@@ -107,10 +128,10 @@ def _load_html(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
     title = (title_tag.get_text(strip=True) if title_tag else "") or (
         h1.get_text(" ", strip=True) if h1 else ""
     )
-    return title or _title_from_name(path), "\n".join(lines), "", ()
+    return title or _title_from_name(path), "\n".join(lines), "", (), {}
 
 
-def _load_pdf(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
+def _load_pdf(path: Path) -> _Loaded:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -123,11 +144,13 @@ def _load_pdf(path: Path) -> tuple[str, str, str, tuple[str, ...]]:
     except OSError as error:
         raise LoadError(path, f"cannot be read ({error.strerror or error})") from error
     # Each page becomes a section, so a citation can name the page.
-    body = "\n\n".join(f"## Page {n}\n\n{text.strip()}" for n, text in enumerate(pages, 1) if text.strip())
-    return str(info_title).strip() or _title_from_name(path), body, "", ()
+    body = "\n\n".join(
+        f"## Page {n}\n\n{text.strip()}" for n, text in enumerate(pages, 1) if text.strip()
+    )
+    return str(info_title).strip() or _title_from_name(path), body, "", (), {}
 
 
-_LOADERS: dict[str, Callable[[Path], tuple[str, str, str, tuple[str, ...]]]] = {
+_LOADERS: dict[str, Callable[[Path], _Loaded]] = {
     ".md": _load_markdown,
     ".markdown": _load_markdown,
     ".txt": _load_text,
@@ -141,12 +164,15 @@ def load_document(path: Path, source: str) -> LoadedDocument:
     """Load one file; raises ``LoadError`` if it is unreadable, empty, corrupt or unsupported."""
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise LoadError(path, f"unsupported file type {path.suffix or '(none)'!r}; "
-                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        raise LoadError(
+            path,
+            f"unsupported file type {path.suffix or '(none)'!r}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}",
+        )
     if path.is_file() and path.stat().st_size == 0:
         raise LoadError(path, "is empty")
-    title, body, summary, tags = loader(path)
+    title, body, summary, tags, questions = loader(path)
     if not re.search(r"\w", re.sub(r"^#+.*$", "", body, flags=re.MULTILINE)):
         raise LoadError(path, "is empty (no text to ingest)")
-    digest = hashlib.sha256(f"{title}\0{body}".encode()).hexdigest()
-    return LoadedDocument(path, source, title, body, summary, tags, digest)
+    digest = hashlib.sha256(f"{title}\0{body}\0{sorted(questions.items())}".encode()).hexdigest()
+    return LoadedDocument(path, source, title, body, summary, tags, digest, questions)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.vectorstore import KnowledgeStore
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from ingest.splitter import Chunk, split_document
 from knowledge import GUIDANCE_DIR
@@ -72,9 +73,11 @@ def collect_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            for file in sorted(path.rglob("*")):
-                if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append((file.resolve(), f"{path.name}/{file.relative_to(path).as_posix()}"))
+            files.extend(
+                (file.resolve(), f"{path.name}/{file.relative_to(path).as_posix()}")
+                for file in sorted(path.rglob("*"))
+                if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES
+            )
         else:
             files.append((path.resolve(), path.name))
     unique: dict[Path, str] = {}
@@ -131,8 +134,29 @@ class _Progress:
             self.stream.flush()
 
 
+def _add(store: KnowledgeStore, batch: list[Chunk]) -> None:
+    """Embed a batch of chunks and their users' phrasings in one model call and store both."""
+    phrasings = [(chunk, n, text) for chunk in batch for n, text in enumerate(chunk.questions)]
+    vectors = store.embeddings.embed_documents(
+        [chunk.text for chunk in batch] + [text for _, _, text in phrasings]
+    )
+    store.chunks.upsert(
+        ids=[chunk.chunk_id for chunk in batch],
+        embeddings=vectors[: len(batch)],
+        documents=[chunk.text for chunk in batch],
+        metadatas=[chunk.metadata() for chunk in batch],
+    )
+    if phrasings:
+        store.questions.upsert(
+            ids=[f"{chunk.chunk_id}-{n}" for chunk, n, _ in phrasings],
+            embeddings=vectors[len(batch) :],
+            documents=[text for _, _, text in phrasings],
+            metadatas=[{"parent": chunk.chunk_id, "path": chunk.path} for chunk, _, _ in phrasings],
+        )
+
+
 def ingest(
-    store: Any,
+    store: KnowledgeStore,
     paths: Iterable[Path],
     data_dir: Path,
     chunk_size: int = 1200,
@@ -143,8 +167,7 @@ def ingest(
     report = IngestReport()
     files = collect_files(list(paths))
     guidance_root = GUIDANCE_DIR.resolve()
-    collection = store._collection  # the raw chromadb collection: ids and metadata only
-    existing = collection.get(include=["metadatas"])
+    existing = store.chunks.get(include=["metadatas"])
     stored_by_path: dict[str, set[str]] = {}
     for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or [], strict=False):
         stored_by_path.setdefault(str((metadata or {}).get("path", "")), set()).add(chunk_id)
@@ -177,19 +200,14 @@ def ingest(
             report.chunks_unchanged += len(ids)
 
     if to_remove:
-        collection.delete(ids=to_remove)
+        store.chunks.delete(ids=to_remove)
+        store.questions.delete(where={"parent": {"$in": to_remove}})
     report.chunks_removed = len(to_remove)
     for start in range(0, len(to_add), EMBED_BATCH):
-        batch = to_add[start : start + EMBED_BATCH]
-        store.add_texts(
-            [chunk.text for chunk in batch],
-            metadatas=[chunk.metadata() for chunk in batch],
-            ids=[chunk.chunk_id for chunk in batch],
-        )
+        _add(store, to_add[start : start + EMBED_BATCH])
     report.chunks_added = len(to_add)
     knowledge_failed = any(Path(path).is_relative_to(guidance_root) for path, _ in report.failures)
     if not knowledge_failed and any(file.is_relative_to(guidance_root) for file, _ in files):
         _write_state(data_dir, {"knowledge_fingerprint": knowledge_fingerprint()})
     report.seconds = time.perf_counter() - started
     return report
-

@@ -25,6 +25,7 @@ class Chunk:
     title: str
     section: str
     heading_path: str
+    questions: tuple[str, ...] = ()
 
     def metadata(self) -> dict[str, str]:
         """The metadata stored beside the chunk in the vector store."""
@@ -34,15 +35,19 @@ class Chunk:
             "title": self.title,
             "section": self.section,
             "heading_path": self.heading_path,
+            "questions": "\n".join(self.questions),
         }
 
 
-def chunk_id(path: str, heading_path: str, body: str) -> str:
-    """A chunk's id is a hash of where it comes from and what it says."""
-    return hashlib.sha256(f"{path}\0{heading_path}\0{body}".encode()).hexdigest()[:32]
+def chunk_id(path: str, heading_path: str, body: str, questions: tuple[str, ...] = ()) -> str:
+    """A chunk's id is a hash of where it comes from and what it says (and is asked as)."""
+    asked = "\0".join(questions)
+    return hashlib.sha256(f"{path}\0{heading_path}\0{body}\0{asked}".encode()).hexdigest()[:32]
 
 
-def split_document(document: LoadedDocument, chunk_size: int = 1200, overlap: int = 120) -> list[Chunk]:
+def split_document(
+    document: LoadedDocument, chunk_size: int = 1200, overlap: int = 120
+) -> list[Chunk]:
     """Split a document by its headings, then bound each piece to ``chunk_size`` characters."""
     sections = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True).split_text(document.body)
     bounded = RecursiveCharacterTextSplitter(
@@ -59,11 +64,12 @@ def split_document(document: LoadedDocument, chunk_size: int = 1200, overlap: in
             headings = headings[1:]
         heading_path = HEADING_SEPARATOR.join([document.title, *headings])
         section_name = HEADING_SEPARATOR.join(headings)
+        questions = document.questions.get(headings[-1] if headings else document.title, ())
         for piece in bounded.split_text(section.page_content):
             body = piece.strip()
             if not body:
                 continue
-            identifier = chunk_id(str(document.path), heading_path, body)
+            identifier = chunk_id(str(document.path), heading_path, body, questions)
             if identifier in seen:  # the same text twice in one section adds nothing
                 continue
             seen.add(identifier)
@@ -77,6 +83,7 @@ def split_document(document: LoadedDocument, chunk_size: int = 1200, overlap: in
                     title=document.title,
                     section=section_name,
                     heading_path=heading_path,
+                    questions=questions,
                 )
             )
     return chunks

@@ -1,4 +1,4 @@
-"""Shared fixtures: settings in a temporary data dir and one ingested knowledge runtime per session."""
+"""Shared fixtures: settings in a temporary data dir, one ingested knowledge base per session."""
 
 from __future__ import annotations
 
@@ -24,8 +24,19 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads a developer's Slack, Teams or LLM settings or their .env file."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "Microsoft", "MICROSOFT", "LLM_", "SCALE_ADVISOR_", "TEAMS_",
-                            "ALLOWED_TENANT", "DATABASE_URL", "CHROMA_")):
+        if name.startswith(
+            (
+                "SLACK_",
+                "Microsoft",
+                "MICROSOFT",
+                "LLM_",
+                "SCALE_ADVISOR_",
+                "TEAMS_",
+                "ALLOWED_TENANT",
+                "DATABASE_URL",
+                "CHROMA_",
+            )
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -38,3 +49,37 @@ def knowledge_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obje
     data_dir = tmp_path_factory.mktemp("kb-data")
     runtime = open_knowledge(make_settings(data_dir), auto_ingest=True)
     yield runtime
+
+
+@pytest.fixture
+def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[object]:
+    """Builds Advisors over the session's ingested knowledge, each with its own state file.
+
+    Call it with a data dir (default: a fresh one) and optional settings overrides;
+    two calls with the same data dir share their state, like a restarted server.
+    """
+    from bot.app import Advisor, utc_now
+    from bot.assessment.service import AssessmentService
+    from bot.assessment.survey import load_assessment
+    from bot.router import Router
+    from bot.runtime import KnowledgeRuntime
+    from bot.store import SqliteStateStore
+
+    assert isinstance(knowledge_runtime, KnowledgeRuntime)
+    opened: list[Advisor] = []
+
+    def build(data_dir: Path | None = None, **overrides: object) -> Advisor:
+        data_dir = data_dir or tmp_path / "advisor-data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        settings = make_settings(data_dir, **overrides)
+        store = SqliteStateStore(settings.state_db_path)
+        survey, actions = load_assessment()
+        assessment = AssessmentService(survey, actions, store, utc_now)
+        router = Router(knowledge_runtime.answerer, assessment, store, utc_now)
+        advisor = Advisor(settings, knowledge_runtime, store, assessment, router)
+        opened.append(advisor)
+        return advisor
+
+    yield build
+    for advisor in opened:
+        advisor.close()

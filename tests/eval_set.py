@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 EVAL_FILE = Path(__file__).parent / "eval" / "eval_set.yaml"
+HOLDOUT_FILE = Path(__file__).parent / "eval" / "holdout_set.yaml"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ def load_eval_set(path: Path = EVAL_FILE) -> tuple[list[OnTopic], list[str]]:
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("\u2011", "-").replace("\u2013", "-").replace("\u2014", "-").split())
+    return " ".join(
+        text.lower().replace("\u2011", "-").replace("\u2013", "-").replace("\u2014", "-").split()
+    )
 
 
 def missing_facts(answer: str, facts: tuple[tuple[str, ...], ...]) -> list[str]:

@@ -4,9 +4,13 @@ from bot.compose import MAX_ANSWER_CHARS, compose, relevant_passages, split_unit
 from bot.retrieval import Passage
 
 
-def _passage(body: str, similarity: float, section: str = "S", fused: float | None = None) -> Passage:
+def _passage(
+    body: str, similarity: float, section: str = "S", fused: float | None = None
+) -> Passage:
     fused = similarity if fused is None else fused
-    return Passage(section, body, "Doc", section, "guidance/doc.md", f"Doc > {section}", similarity, fused)
+    return Passage(
+        section, body, "Doc", section, "guidance/doc.md", f"Doc > {section}", similarity, fused
+    )
 
 
 GOV = _passage(
@@ -72,7 +76,9 @@ def test_other_passages_contribute_only_on_topic_units() -> None:
 
 
 def test_answer_is_bounded() -> None:
-    long_body = "\n".join(f"- Governance point number {i} about tiers and oversight." for i in range(80))
+    long_body = "\n".join(
+        f"- Governance point number {i} about tiers and oversight." for i in range(80)
+    )
     result = compose("governance tiers", [_passage("Governance matters. " + long_body, 0.8)])
     assert len(result.text) <= MAX_ANSWER_CHARS
     assert result.text.count("\n- ") >= 5

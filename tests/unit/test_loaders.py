@@ -7,9 +7,16 @@ from ingest.loaders import LoadError, load_document
 
 def test_markdown_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "doc.md"
-    path.write_text("---\ntitle: Platform approach\nsummary: Shared tools.\ntags: [platform]\n---\n\n# Platform approach\n\nBody.\n")
+    path.write_text(
+        "---\ntitle: Platform approach\nsummary: Shared tools.\ntags: [platform]\n---\n\n"
+        "# Platform approach\n\nBody.\n"
+    )
     doc = load_document(path, "guidance/doc.md")
-    assert (doc.title, doc.summary, doc.tags) == ("Platform approach", "Shared tools.", ("platform",))
+    assert (doc.title, doc.summary, doc.tags) == (
+        "Platform approach",
+        "Shared tools.",
+        ("platform",),
+    )
     assert doc.body.strip().startswith("# Platform approach")
     assert doc.content_hash
 
@@ -61,7 +68,9 @@ def test_pdf_pages_become_sections(tmp_path: Path) -> None:
         ("notes.docx", b"PK\x03\x04", "unsupported file type"),
     ],
 )
-def test_bad_files_raise_load_error_with_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_raise_load_error_with_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LoadError) as caught:
@@ -90,5 +99,7 @@ def _tiny_pdf(text: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)

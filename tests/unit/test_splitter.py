@@ -37,13 +37,17 @@ def test_chunks_carry_their_heading_path_and_section() -> None:
     ]
     assert chunks[2].section == "Risk-tiered governance > Tier 1: low risk"
     assert chunks[2].body == "Tier 1 gets self-service with guardrails."
-    assert chunks[2].text.startswith("Governance at scale > Risk-tiered governance > Tier 1: low risk\n\n")
+    assert chunks[2].text.startswith(
+        "Governance at scale > Risk-tiered governance > Tier 1: low risk\n\n"
+    )
     assert all(c.source == "guidance/gov.md" for c in chunks)
     assert chunks[0].metadata()["path"] == "/kb/gov.md"
 
 
 def test_chunk_size_is_bounded() -> None:
-    long_section = "## Long\n\n" + "\n\n".join(f"Sentence number {i} about scaling AI." * 5 for i in range(60))
+    long_section = "## Long\n\n" + "\n\n".join(
+        f"Sentence number {i} about scaling AI." * 5 for i in range(60)
+    )
     chunks = split_document(_doc(long_section), chunk_size=400, overlap=40)
     assert len(chunks) > 5
     assert max(len(c.body) for c in chunks) <= 400
@@ -54,7 +58,9 @@ def test_ids_depend_on_content_and_place_only() -> None:
     first = split_document(_doc(BODY))
     again = split_document(_doc(BODY))
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
-    changed = split_document(_doc(BODY.replace("Standardise the core platform.", "Standardise tools.")))
+    changed = split_document(
+        _doc(BODY.replace("Standardise the core platform.", "Standardise tools."))
+    )
     assert [c.chunk_id for c in changed][:3] == [c.chunk_id for c in first][:3]
     assert changed[3].chunk_id != first[3].chunk_id
     elsewhere = split_document(_doc(BODY, path="/kb/other.md"))

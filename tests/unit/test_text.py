@@ -17,4 +17,8 @@ def test_tokenize_splits_hyphenated_words() -> None:
 
 def test_split_sentences_keeps_abbreviations() -> None:
     text = "Use shared tools, e.g. a registry. Then automate it! Done?"
-    assert split_sentences(text) == ["Use shared tools, e.g. a registry.", "Then automate it!", "Done?"]
+    assert split_sentences(text) == [
+        "Use shared tools, e.g. a registry.",
+        "Then automate it!",
+        "Done?",
+    ]

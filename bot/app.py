@@ -1,0 +1,47 @@
+"""The advisor assembled from settings: knowledge, state, assessment and router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.assessment.service import AssessmentService
+from bot.assessment.survey import load_assessment
+from bot.router import Router
+from bot.runtime import KnowledgeRuntime, open_knowledge
+from bot.settings import Settings
+from bot.store import SqliteStateStore, StateStore
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Advisor:
+    """Everything a channel needs: the router, and the parts behind it."""
+
+    settings: Settings
+    knowledge: KnowledgeRuntime
+    store: StateStore
+    assessment: AssessmentService
+    router: Router
+
+    def close(self) -> None:
+        """Release the state store."""
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+
+def open_advisor(settings: Settings, log_stream: TextIO | None = None) -> Advisor:
+    """Open the knowledge base (ingesting it if stale), the state store and the router."""
+    knowledge = open_knowledge(settings, auto_ingest=True, log_stream=log_stream)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStateStore(settings.state_db_path)
+    survey, actions = load_assessment()
+    assessment = AssessmentService(survey, actions, store, utc_now)
+    router = Router(knowledge.answerer, assessment, store, utc_now)
+    return Advisor(settings, knowledge, store, assessment, router)

@@ -1,0 +1,137 @@
+"""The one entry point every channel calls: an ``Inbound`` in, a list of ``Reply`` out.
+
+The router decides between the assessment, feedback and the answerer; it keeps
+conversation memory and records answers for feedback. Channels only translate
+and render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.answerer import ExtractiveAnswerer
+from bot.assessment.service import AssessmentService
+from bot.messages import (
+    Action,
+    ActionKind,
+    AnswerReply,
+    Inbound,
+    NoticeReply,
+    Reply,
+)
+from bot.store import StateStore
+from bot.text import tokenize
+
+_SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
+_HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
+# A short question, or one that points back ("that", "it", "and what about"), is read
+# as a follow-up: the previous question's topic is carried into retrieval.
+_FOLLOW_UP = re.compile(
+    r"\b(it|its|that|this|those|these|them|there|same|also)\b|^(and|but|what about|how about)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_TERMS = 6
+
+
+@dataclass(frozen=True)
+class MemoryPolicy:
+    """How much conversation the advisor remembers per thread."""
+
+    turns: int = 6
+    max_age_seconds: float = 3600.0
+
+
+HELP_TEXT = (
+    "Ask me how to move AI from pilot to production to enterprise scale, for example "
+    "\u201cHow do we move a pilot into production?\u201d. Type `scale-check` (or "
+    "`scale-check quick`) for a maturity assessment with recommendations."
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the conversation before it."""
+    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= FOLLOW_UP_MAX_TERMS
+
+
+class Router:
+    """Dispatches one inbound message to the assessment, feedback or the answerer."""
+
+    def __init__(
+        self,
+        answerer: ExtractiveAnswerer,
+        assessment: AssessmentService,
+        store: StateStore,
+        clock: Callable[[], datetime],
+        memory: MemoryPolicy | None = None,
+    ) -> None:
+        self._answerer = answerer
+        self._assessment = assessment
+        self._store = store
+        self._clock = clock
+        self._memory = memory or MemoryPolicy()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Everything the advisor says back to one message or button press."""
+        return await asyncio.to_thread(self.handle_sync, inbound)
+
+    def handle_sync(self, inbound: Inbound) -> list[Reply]:
+        """``handle`` for callers that are not on an event loop (the console, tests)."""
+        if inbound.action is not None:
+            return self._act(inbound, inbound.action)
+        text = inbound.text.strip()
+        command = _SCALE_CHECK.match(text)
+        if command:
+            return self._assessment.start(inbound.user_key, command.group(1) or "full")
+        if _HELP.match(text):
+            return [NoticeReply(HELP_TEXT)]
+        replies: list[Reply] = [self.answer(inbound)]
+        current = self._assessment.resume(inbound.user_key)
+        if current is not None:  # a question asked mid-assessment: answer it, then carry on
+            replies.append(NoticeReply("Back to your assessment:"))
+            replies.append(current)
+        return replies
+
+    def answer(self, inbound: Inbound) -> AnswerReply:
+        """Answer a question with the thread's earlier turns as context, and remember it."""
+        question = inbound.text.strip()
+        now = self._clock()
+        turns = self._store.recent_turns(
+            inbound.thread_key, self._memory.turns, self._memory.max_age_seconds, now
+        )
+        previous = [text for role, text in turns if role == "user"]
+        retrieval_query = (
+            f"{question} {previous[-1]}" if previous and is_follow_up(question) else None
+        )
+        reply = self._answerer.answer(question, retrieval_query)
+        if question:
+            self._store.append_turn(inbound.thread_key, "user", question, now)
+            self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
+            self._store.record_answer(
+                inbound.user_key, reply.answer_id, question, reply.text, reply.covered
+            )
+        return reply
+
+    def _act(self, inbound: Inbound, action: Action) -> list[Reply]:
+        if action.kind is ActionKind.FEEDBACK:
+            return [self._feedback(inbound, action)]
+        if action.kind is ActionKind.ASSESS_START:
+            return self._assessment.start(inbound.user_key, action.value or "full")
+        return self._assessment.handle_action(inbound.user_key, action)
+
+    def _feedback(self, inbound: Inbound, action: Action) -> NoticeReply:
+        vote = action.value if action.value in ("up", "down") else ""
+        answered = self._store.get_answer(action.ref)
+        if not vote or answered is None:
+            return NoticeReply("I couldn't record that vote: the answer is no longer known.")
+        self._store.record_feedback(
+            inbound.user_key, action.ref, vote, str(answered["question"]), str(answered["answer"])
+        )
+        return NoticeReply(
+            "Thanks, glad it helped."
+            if vote == "up"
+            else "Thanks for telling me. Try rephrasing, or ask about one part of the question."
+        )

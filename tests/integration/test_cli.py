@@ -1,0 +1,101 @@
+"""The scale-advisor command line, run for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def _run(args: list[str], data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCALE_ADVISOR_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_ask_from_stdin_prints_one_json_object_per_line_and_ingests_first(tmp_path: Path) -> None:
+    result = _run(
+        ["ask", "-", "--json"],
+        tmp_path / "data",
+        "How do we move a pilot into production?\n\nWhat's a good lasagna recipe?\n",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert set(first) == {"question", "answer", "covered", "sources", "mode"}
+    assert first["covered"] is True and first["mode"] == "extractive"
+    assert first["sources"] and set(first["sources"][0]) == {"title", "section", "source", "score"}
+    assert all(s["source"].startswith("guidance/") for s in first["sources"])
+    assert second["covered"] is False and second["sources"] == []
+    assert "ingesting" in result.stderr  # the empty store was filled on first use
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_prints_answer_and_numbered_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALE_ADVISOR_DATA_DIR", str(tmp_path / "data"))
+    assert main(["ask", "What is risk-tiered governance?"]) == 0
+    out = capsys.readouterr().out
+    assert "[1]" in out and "Sources:" in out
+    assert "Governance at scale" in out
+    # The knowledge base is unchanged now: a second question does not ingest again.
+    assert main(["ask", "What does a feature store do?"]) == 0
+    assert "ingesting" not in capsys.readouterr().err
+
+
+def test_ingest_reports_failures_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALE_ADVISOR_DATA_DIR", str(tmp_path / "data"))
+    own = tmp_path / "playbooks"
+    own.mkdir()
+    (own / "ours.md").write_text("# Our rollout playbook\n\nWe ship models every Tuesday.\n")
+    (own / "empty.txt").write_text("")
+    assert main(["ingest", str(own), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["failures"] == [
+        {"path": str((own / "empty.txt").resolve()), "reason": "is empty"}
+    ]
+    assert report["files_read"] > 20 and report["chunks_added"] > 100
+    assert main(["ingest", str(own / "ours.md")]) == 0
+    assert "chunks added: 0" in capsys.readouterr().out
+
+
+def test_missing_path_is_a_message_and_exit_2(tmp_path: Path) -> None:
+    result = _run(["ingest", str(tmp_path / "nowhere")], tmp_path / "data")
+    assert result.returncode == 2
+    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_scale_check_answers_file_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCALE_ADVISOR_DATA_DIR", str(tmp_path / "data"))
+    assert main(["questions", "--json"]) == 0
+    bank = json.loads(capsys.readouterr().out)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({q["id"]: len(q["options"]) - 1 for q in bank["questions"]}))
+    assert main(["scale-check", "--answers", str(answers), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["phase_index"], result["mlops_level"]) == (2, "continuous")
+    assert Path(result["chart"]).read_bytes().startswith(b"\x89PNG")
+    answers.write_text(json.dumps({bank["questions"][0]["id"]: 9}))
+    assert main(["scale-check", "--answers", str(answers), "--json"]) == 2
+    assert "expected an option index" in capsys.readouterr().err
