@@ -99,16 +99,20 @@ def answer_json(reply: AnswerReply) -> dict[str, object]:
 
 
 def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.router import is_follow_up
     from bot.runtime import open_knowledge
 
     runtime = open_knowledge(settings)
     questions = (
         (line.strip() for line in sys.stdin) if args.question == "-" else iter([args.question])
     )
+    previous = ""  # questions read from stdin are one conversation: follow-ups keep the topic
     for question in questions:
         if args.question == "-" and not question:
             continue
-        reply = runtime.answerer.answer(question)
+        topic = f"{question} {previous}" if previous and is_follow_up(question) else None
+        reply = runtime.answerer.answer(question, topic)
+        previous = question if topic is None else topic
         if args.json:
             out.write(json.dumps(answer_json(reply), ensure_ascii=False) + "\n")
         else:

@@ -31,10 +31,11 @@ _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
 # A short question, or one that points back ("that", "it", "and what about"), is read
 # as a follow-up: the previous question's topic is carried into retrieval.
 _FOLLOW_UP = re.compile(
-    r"\b(it|its|that|this|those|these|them|there|same|also)\b|^(and|but|what about|how about)\b",
+    r"\b(it|that|this|those|these|them|there|same)\b|^(and|but|also|what about|how about)\b",
     re.IGNORECASE,
 )
-FOLLOW_UP_MAX_TERMS = 6
+FOLLOW_UP_MAX_TERMS = 8  # longer questions stand on their own, pronouns or not
+SHORT_QUESTION_TERMS = 3  # "why?", "how long?": nothing to go on without the topic
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ HELP_TEXT = (
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on the conversation before it."""
-    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= FOLLOW_UP_MAX_TERMS
+    terms = len(tokenize(question))
+    return terms <= SHORT_QUESTION_TERMS or (
+        terms <= FOLLOW_UP_MAX_TERMS and bool(_FOLLOW_UP.search(question))
+    )
 
 
 class Router:

@@ -99,8 +99,7 @@ def test_metadata_keeps_heading_path_source_and_questions(
     assert meta["source"] == "release.md"
     assert meta["questions"] == "how do we push a model to prod?"
     assert (
-        document
-        == "Release playbook > Promotion\n\n"
+        document == "Release playbook > Promotion\n\n"
         "Models are promoted from staging to production by policy."
     )
 

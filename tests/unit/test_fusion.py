@@ -1,6 +1,13 @@
 import pytest
 
-from bot.fusion import drop_near_duplicates, fuse_scores, jaccard
+from bot.fusion import (
+    HEADING_WEIGHT,
+    INTRO_PENALTY,
+    drop_near_duplicates,
+    fuse_scores,
+    heading_adjustment,
+    jaccard,
+)
 
 
 def test_fusion_adds_weighted_normalised_lexical_score() -> None:
@@ -42,3 +49,21 @@ def test_near_duplicates_are_dropped_keeping_the_better_ranked() -> None:
 def test_distinct_passages_are_all_kept() -> None:
     tokens = {"a": ["x", "y"], "b": ["y", "z"], "c": ["q"]}
     assert drop_near_duplicates(["a", "b", "c"], tokens) == ["a", "b", "c"]
+
+
+def test_opening_sections_are_penalised() -> None:
+    assert heading_adjustment({"azure", "level"}, set(), is_intro=True) == -INTRO_PENALTY
+
+
+def test_heading_words_in_the_question_raise_the_score() -> None:
+    assert heading_adjustment({"lead", "indicator"}, {"lead", "indicator"}, False) == pytest.approx(
+        HEADING_WEIGHT
+    )
+    assert heading_adjustment({"cost"}, {"lead", "indicator"}, False) == 0.0
+
+
+def test_numbers_pick_the_item_of_a_series() -> None:
+    question = {"azure", "level", "3"}
+    level_3 = heading_adjustment(question, {"level", "3", "deployment"}, False)
+    level_0 = heading_adjustment(question, {"level", "0", "mlop"}, False)
+    assert level_3 > 0 > level_0

@@ -1,0 +1,79 @@
+"""Full ingest time against encoding the same texts with the bare model, and a re-run.
+
+Prints: the time of a full ingest of the built-in knowledge base into an empty store;
+the time the bare sentence-transformers model takes to encode exactly the texts that
+ingest embeds (chunk texts and their user phrasings); their ratio (target <= 1.3);
+and the time of a second, unchanged ingest (target < 1 s, 0 chunks embedded).
+
+    python benchmarks/bench_ingest.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from bot.embeddings import load_embeddings, resolve_model_path  # noqa: E402
+from bot.settings import DEFAULT_MODEL, Settings  # noqa: E402
+from bot.vectorstore import open_store  # noqa: E402
+from ingest.loaders import load_document  # noqa: E402
+from ingest.pipeline import EMBED_BATCH, collect_files, ingest  # noqa: E402
+from ingest.splitter import split_document  # noqa: E402
+from knowledge import GUIDANCE_DIR  # noqa: E402
+
+
+def texts_ingest_embeds() -> list[list[str]]:
+    """The texts one full ingest embeds, in the same batches."""
+    chunks = [
+        chunk
+        for path, source in collect_files([GUIDANCE_DIR])
+        for chunk in split_document(load_document(path, source))
+    ]
+    batches = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        batches.append([c.text for c in batch] + [q for c in batch for q in c.questions])
+    return batches
+
+
+def main() -> None:
+    from sentence_transformers import SentenceTransformer
+
+    embeddings = load_embeddings(DEFAULT_MODEL)
+    bare = SentenceTransformer(str(resolve_model_path(DEFAULT_MODEL)), device="cpu")
+    batches = texts_ingest_embeds()
+    bare.encode(batches[0][:8], normalize_embeddings=True)  # warm up
+    embeddings.embed_documents(batches[0][:8])
+
+    start = time.perf_counter()
+    for batch in batches:
+        bare.encode(batch, normalize_embeddings=True)
+    floor = time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(_env_file=None, data_dir=Path(data_dir))  # type: ignore[call-arg]
+        store = open_store(settings, embeddings)
+        full = ingest(store, [GUIDANCE_DIR], settings.data_dir)
+        again = ingest(store, [GUIDANCE_DIR], settings.data_dir)
+
+    texts = sum(len(b) for b in batches)
+    print(f"texts embedded: {texts} ({full.chunks_added} chunks and their phrasings)")
+    print(f"full ingest      {full.seconds:6.2f} s")
+    print(f"bare encoding    {floor:6.2f} s")
+    print(f"ratio            {full.seconds / floor:6.2f} (target <= 1.3)")
+    print(
+        f"unchanged ingest {again.seconds:6.2f} s, chunks embedded: {again.chunks_added} "
+        "(target < 1 s, 0)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The router over the real knowledge base and a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.app import Advisor
+from bot.messages import (
+    Action,
+    ActionKind,
+    AnswerReply,
+    Inbound,
+    NoticeReply,
+    QuestionReply,
+    ResultReply,
+)
+from bot.router import is_follow_up
+
+pytestmark = pytest.mark.integration
+
+
+def _say(text: str, thread: str = "t1", user: str = "u1") -> Inbound:
+    return Inbound("console", "local", user, conversation="c1", thread=thread, text=text)
+
+
+def _click(kind: ActionKind, value: str = "", ref: str = "", user: str = "u1") -> Inbound:
+    return Inbound("console", "local", user, conversation="c1", action=Action(kind, value, ref))
+
+
+async def test_question_is_answered_and_remembered(advisor_factory: Callable[..., Advisor]) -> None:
+    advisor = advisor_factory()
+    [reply] = await advisor.router.handle(_say("What does a model registry do?"))
+    assert isinstance(reply, AnswerReply) and reply.covered and reply.sources
+    stored = advisor.store.get_answer(reply.answer_id)
+    assert stored is not None and stored["question"] == "What does a model registry do?"
+    assert [
+        role
+        for role, _ in advisor.store.recent_turns(
+            _say("").thread_key, 10, 3600, advisor.router._clock()
+        )
+    ] == [
+        "user",
+        "assistant",
+    ]
+
+
+async def test_follow_up_carries_the_previous_topic(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    await advisor.router.handle(_say("What is the EU AI Act's high-risk category?"))
+    [reply] = await advisor.router.handle(_say("and when does that apply?"))
+    assert isinstance(reply, AnswerReply) and reply.covered
+    assert any("EU AI Act" in s.title for s in reply.sources)
+    # The same words in a fresh thread have no topic to lean on.
+    [fresh] = await advisor.router.handle(_say("and when does that apply?", thread="t2"))
+    assert not any("EU AI Act" in s.title for s in fresh.sources)  # type: ignore[union-attr]
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("and what about governance for that?")
+    assert is_follow_up("why?")
+    assert not is_follow_up("How should a company organise risk-tiered governance for its models?")
+
+
+async def test_feedback_is_stored_with_question_and_answer(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    [reply] = await advisor.router.handle(_say("How do we upskill our analysts?"))
+    assert isinstance(reply, AnswerReply)
+    [thanks] = await advisor.router.handle(_click(ActionKind.FEEDBACK, "down", reply.answer_id))
+    assert isinstance(thanks, NoticeReply)
+    [vote] = advisor.store.feedback()
+    assert (vote["vote"], vote["question"], vote["answer"]) == ("down", reply.question, reply.text)
+    [unknown] = await advisor.router.handle(_click(ActionKind.FEEDBACK, "up", "no-such-answer"))
+    assert "couldn't record" in unknown.text  # type: ignore[union-attr]
+    assert len(advisor.store.feedback()) == 1
+
+
+async def test_scale_check_with_a_question_in_the_middle(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    [first] = await advisor.router.handle(_say("scale-check quick"))
+    assert isinstance(first, QuestionReply) and first.mode == "quick" and first.number == 1
+    ref = f"{first.assessment_id}:{first.question_id}"
+    [second] = await advisor.router.handle(_click(ActionKind.ASSESS_ANSWER, "2", ref))
+    assert isinstance(second, QuestionReply) and second.number == 2
+    replies = await advisor.router.handle(_say("What is a feature store?"))
+    assert isinstance(replies[0], AnswerReply) and replies[0].covered
+    assert replies[-1] == second  # the assessment carries on where it was
+    question = second
+    result: ResultReply | None = None
+    while result is None:
+        ref = f"{question.assessment_id}:{question.question_id}"
+        [reply] = await advisor.router.handle(_click(ActionKind.ASSESS_ANSWER, "2", ref))
+        if isinstance(reply, ResultReply):
+            result = reply
+        else:
+            assert isinstance(reply, QuestionReply)
+            question = reply
+    assert result.chart_png.startswith(b"\x89PNG") and 3 <= len(result.recommendations) <= 5
+
+
+async def test_help(advisor_factory: Callable[..., Advisor]) -> None:
+    [reply] = await advisor_factory().router.handle(_say("help"))
+    assert isinstance(reply, NoticeReply) and "scale-check" in reply.text

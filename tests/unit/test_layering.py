@@ -1,0 +1,45 @@
+"""Platform SDKs stay inside their adapter folder."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SLACK = ("slack_bolt", "slack_sdk")
+TEAMS = ("botbuilder", "botframework", "msrest")
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("bot", SLACK + TEAMS),
+        ("ingest", SLACK + TEAMS),
+        ("knowledge", SLACK + TEAMS),
+        ("adapters/slack", TEAMS),
+        ("adapters/teams", SLACK),
+        ("adapters/console", SLACK + TEAMS),
+    ],
+)
+def test_no_platform_sdk_outside_its_adapter(folder: str, forbidden: tuple[str, ...]) -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for module in imported_modules(path)
+        if module.split(".")[0] in forbidden
+    ]
+    assert offenders == []
+
+
+def test_the_check_sees_imports() -> None:
+    assert "slack_bolt.app" in imported_modules(ROOT / "tests" / "unit" / "fixture_imports.py")
