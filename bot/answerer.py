@@ -71,9 +71,27 @@ class ExtractiveAnswerer:
         self.ui = ui or load_ui_text()
         self._vocabulary = vocabulary or Vocabulary.load()
 
+    def expand(self, question: str) -> str:
+        """The search query for a question: its words plus the knowledge base's terms."""
+        return self._vocabulary.expand(question)
+
     def retrieve(self, query: str) -> list[Passage]:
         """The passages relevant enough to answer ``query`` (empty when not covered)."""
         return relevant_passages(self._retriever.search(query, k=6), self._min_relevance)
+
+    def compose_reply(self, question: str, query: str, passages: list[Passage]) -> AnswerReply:
+        """The extractive answer to ``question`` from ``passages`` (not covered if none)."""
+        composition = compose(query, passages)
+        if not composition.text:
+            return self.not_covered(question)
+        return AnswerReply(
+            question=question,
+            text=composition.text,
+            covered=True,
+            sources=to_sources(composition.cited),
+            mode="extractive",
+            answer_id=answer_id(question, composition.text),
+        )
 
     def not_covered(self, question: str) -> AnswerReply:
         """The plain "not covered" answer, with what to ask instead."""
@@ -86,15 +104,5 @@ class ExtractiveAnswerer:
         question = question.strip()
         if not question:
             return AnswerReply(question, self.ui.empty_question, False)
-        query = self._vocabulary.expand(retrieval_query or question)
-        composition = compose(query, self.retrieve(query))
-        if not composition.text:
-            return self.not_covered(question)
-        return AnswerReply(
-            question=question,
-            text=composition.text,
-            covered=True,
-            sources=to_sources(composition.cited),
-            mode="extractive",
-            answer_id=answer_id(question, composition.text),
-        )
+        query = self.expand(retrieval_query or question)
+        return self.compose_reply(question, query, self.retrieve(query))

