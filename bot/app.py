@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
@@ -10,6 +11,7 @@ from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
 from bot.generation.answerer import GenerativeAnswerer
 from bot.generation.providers import build_chat_model
+from bot.metrics import AdvisorMetrics
 from bot.router import Router
 from bot.runtime import KnowledgeRuntime, open_knowledge
 from bot.settings import Settings
@@ -45,15 +47,26 @@ def open_advisor(settings: Settings, log_stream: TextIO | None = None) -> Adviso
     store = open_state_store(settings)  # PostgreSQL with DATABASE_URL, else SQLite
     survey, actions = load_assessment()
     assessment = AssessmentService(survey, actions, store, utc_now)
+    metrics = AdvisorMetrics()
+    generator = open_generator(settings, knowledge, on_fallback=metrics.count_llm_fallback)
     router = Router(
-        knowledge.answerer, assessment, store, utc_now, generator=open_generator(settings, knowledge)
+        knowledge.answerer, assessment, store, utc_now, generator=generator, metrics=metrics
     )
     return Advisor(settings, knowledge, store, assessment, router)
 
 
-def open_generator(settings: Settings, knowledge: KnowledgeRuntime) -> GenerativeAnswerer | None:
-    """The LLM answerer when ``LLM_PROVIDER`` names one (raises ``ProviderError`` if misconfigured)."""
+def open_generator(
+    settings: Settings,
+    knowledge: KnowledgeRuntime,
+    on_fallback: Callable[[str], None] | None = None,
+) -> GenerativeAnswerer | None:
+    """The LLM answerer when ``LLM_PROVIDER`` names one, else None.
+
+    Raises ``ProviderError`` when the provider is misconfigured or its package is missing.
+    """
     model = build_chat_model(settings)
     if model is None:
         return None
-    return GenerativeAnswerer(knowledge.answerer, model, settings.llm_timeout)
+    return GenerativeAnswerer(
+        knowledge.answerer, model, settings.llm_timeout, on_fallback=on_fallback
+    )

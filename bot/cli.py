@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -76,12 +77,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="with --answers: print one JSON object")
 
-    serve = commands.add_parser("serve", help="run the web server (Slack, Teams, health checks)")
+    serve = commands.add_parser(
+        "serve", help="run the web server (web console, Slack, Teams, health, metrics)"
+    )
     serve.add_argument(
         "--host", help="interface to listen on (default: SCALE_ADVISOR_HOST or 127.0.0.1)"
     )
     serve.add_argument("--port", type=int, help="port (default: SCALE_ADVISOR_PORT or 3978)")
+
+    report = commands.add_parser("report", help="usage report: questions, gaps, feedback, phases")
+    report.add_argument("--workspace", help="only this Slack team id, Teams tenant id or 'local'")
+    report.add_argument("--since", type=_day, metavar="DATE", help="first day, YYYY-MM-DD (UTC)")
+    report.add_argument("--until", type=_day, metavar="DATE", help="last day, YYYY-MM-DD (UTC)")
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE.html",
+        help="where to write the HTML report with charts (default: DATA_DIR/report.html)",
+    )
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _render_answer(reply: AnswerReply, out: TextIO) -> None:
@@ -273,24 +294,28 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
     from aiohttp import web
 
     from bot.app import open_advisor
+    from bot.logs import configure_logging
     from bot.server import build_web_app
 
     if args.host:
         settings.host = args.host
     if args.port is not None:
         settings.port = args.port
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
+    server_log = logging.getLogger("scale_advisor.server")
+
+    def listening(_: str) -> None:
+        server_log.info("listening on http://%s:%d", settings.host, settings.port)
+        server_log.info("console: http://%s:%d/", settings.host, settings.port)
+
     advisor = open_advisor(settings)
     try:
         web.run_app(
             build_web_app(advisor),
             host=settings.host,
             port=settings.port,
-            print=lambda _: logging.getLogger("scale_advisor.server").info(
-                "listening on http://%s:%d", settings.host, settings.port
-            ),
+            print=listening,
+            access_log=None,  # the request-id middleware logs each request instead
         )
     except OSError as error:
         sys.stderr.write(
@@ -300,6 +325,25 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         return EXIT_FAILURES
     finally:
         advisor.close()
+    return EXIT_OK
+
+
+def _cmd_report(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from bot.assessment.survey import load_survey
+    from bot.report import Period, format_text, report_from_store
+    from bot.report_html import write_html
+    from bot.store import open_state_store
+
+    if args.since and args.until and args.since > args.until:
+        sys.stderr.write("scale-advisor report: --since is after --until\n")
+        return EXIT_USAGE
+    with closing(open_state_store(settings)) as store:
+        report = report_from_store(
+            store, load_survey(), args.workspace, Period(args.since, args.until)
+        )
+    out.write(format_text(report) + "\n")
+    path = write_html(report, args.output or settings.data_dir / "report.html")
+    out.write(f"\nHTML report with charts: {path}\n")
     return EXIT_OK
 
 
@@ -326,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions": _cmd_questions,
         "scale-check": _cmd_scale_check,
         "serve": _cmd_serve,
+        "report": _cmd_report,
     }
     try:
         return handlers[args.command](settings, args, sys.stdout)

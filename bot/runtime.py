@@ -12,7 +12,7 @@ from bot.answerer import ExtractiveAnswerer
 from bot.embeddings import load_embeddings
 from bot.retrieval import HybridRetriever
 from bot.settings import Settings
-from bot.vectorstore import KnowledgeStore, open_store
+from bot.vectorstore import KnowledgeStore, open_client, open_store
 from ingest.pipeline import IngestReport, ingest, knowledge_fingerprint, read_state
 from knowledge import GUIDANCE_DIR
 
@@ -42,9 +42,17 @@ class KnowledgeRuntime:
 
 
 def knowledge_is_stale(settings: Settings, store: KnowledgeStore) -> bool:
-    """True when the store is empty or the built-in knowledge changed since the last ingest."""
+    """True when the store is empty or the built-in knowledge changed since the last ingest.
+
+    A Chroma server counts as stale only when empty: it is shared, and kept current by
+    ``scale-advisor ingest`` run once per release. A replica's own data dir does not
+    know what others ingested, and an ingest from there would delete the chunks of
+    documents that exist only on the machine that ingested them.
+    """
     if store.chunks.count() == 0:
         return True
+    if settings.chroma_host:
+        return False
     return read_state(settings.data_dir).get("knowledge_fingerprint") != knowledge_fingerprint()
 
 
@@ -52,8 +60,9 @@ def open_knowledge(
     settings: Settings, auto_ingest: bool = True, log_stream: TextIO | None = None
 ) -> KnowledgeRuntime:
     """Open the store (ingesting the built-in knowledge first when it is stale)."""
+    client = open_client(settings)  # before the model: a missing Chroma server fails at once
     embeddings = load_embeddings(settings.embedding_model)
-    store = open_store(settings, embeddings)
+    store = open_store(settings, embeddings, client)
     if auto_ingest and knowledge_is_stale(settings, store):
         stream = log_stream or sys.stderr
         stream.write("Knowledge base is new or changed: ingesting it first...\n")

@@ -4,21 +4,27 @@
 routes on it: Slack (``adapters/slack``) when its tokens are set, Teams
 (``adapters/teams``) when an app id is set or anonymous use is allowed. Channel
 modules are imported only when configured, so the core never loads their SDKs.
+The web console (``adapters/console``, no SDK) is always served at ``/``, and
+``/metrics`` exposes the router's Prometheus metrics.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from bot.app import Advisor
+from bot.logs import request_id_middleware
 
 log = logging.getLogger("scale_advisor.server")
 
 ADVISOR_KEY = web.AppKey("advisor", Advisor)
 Mount = Callable[[web.Application, Advisor], Awaitable[str | None]]
+READY_TIMEOUT_SECONDS = 2.0  # a store that takes longer than this to answer is not ready
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -27,16 +33,45 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The store is open and the model loaded: the advisor can answer."""
+    """The store is open, the model loaded and the settings valid: the advisor can answer."""
     advisor = request.app[ADVISOR_KEY]
     checks = {
         "knowledge": advisor.knowledge.retriever.size > 0,
         "model": advisor.knowledge.store.embeddings is not None,
+        "settings": _settings_valid(advisor),
+        "state_store": await _store_answers(advisor),
     }
     status = 200 if all(checks.values()) else 503
     return web.json_response(
         {"status": "ok" if status == 200 else "not ready", **checks}, status=status
     )
+
+
+def _settings_valid(advisor: Advisor) -> bool:
+    """The settings in use still pass validation (they may have been changed after start)."""
+    try:
+        type(advisor.settings).model_validate(advisor.settings.model_dump())
+    except ValidationError:
+        return False
+    return True
+
+
+async def _store_answers(advisor: Advisor) -> bool:
+    """The state store answers a trivial query (a lookup of an id that never exists)."""
+    try:
+        await asyncio.wait_for(
+            asyncio.to_thread(advisor.store.get_answer, "readyz-probe"), READY_TIMEOUT_SECONDS
+        )
+    except Exception as error:  # noqa: BLE001 - any failure means: not ready
+        log.warning("readyz: the state store did not answer (%s)", type(error).__name__)
+        return False
+    return True
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The router's metrics in Prometheus' text format."""
+    body, content_type = request.app[ADVISOR_KEY].router.metrics.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 def channel_mounts(advisor: Advisor) -> list[tuple[str, Mount]]:
@@ -56,11 +91,14 @@ def channel_mounts(advisor: Advisor) -> list[tuple[str, Mount]]:
 
 async def build_web_app(advisor: Advisor) -> web.Application:
     """The web application with health checks and every configured channel mounted."""
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[request_id_middleware])
     app[ADVISOR_KEY] = advisor
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    mounted = []
+    app.router.add_get("/metrics", metrics)
+    from adapters.console.app import mount_console  # no SDK behind it: always served
+
+    mounted = [await mount_console(app, advisor)]
     for name, mount in channel_mounts(advisor):
         described = await mount(app, advisor)
         mounted.append(described or name)

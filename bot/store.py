@@ -1,10 +1,18 @@
 """The state store: assessment progress and history, feedback, event de-dup, memory.
 
-``StateStore`` is the port; ``SqliteStateStore`` the embedded default (stdlib
-``sqlite3``, WAL journal, one table per concern, versioned migrations applied at
-open). Methods are synchronous; async callers wrap them in ``asyncio.to_thread``.
-One connection is shared behind a lock, so a store is safe to use from threads,
-and WAL lets several processes share one database file.
+``StateStore`` is the port. ``SqlStateStore`` holds every query, written once for
+both backends: ``SqliteStateStore`` here (stdlib ``sqlite3``, WAL journal), the
+embedded default, and ``PostgresStateStore`` (``bot.store_postgres``), which
+several replicas share. ``open_state_store`` picks one from the settings.
+
+The schema is versioned: ``MIGRATIONS`` is applied at open, inside one
+transaction, and recorded in ``schema_version``. Its statements are templates;
+``Dialect`` fills in the few column types and defaults the two databases spell
+differently. Queries use ``?`` placeholders and quote ``"user"`` (reserved in
+PostgreSQL), so the same text runs on both.
+
+Methods are synchronous; async callers wrap them in ``asyncio.to_thread``. Both
+stores are safe to use from threads and from several processes at once.
 """
 
 from __future__ import annotations
@@ -12,19 +20,32 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.errors import BackendUnavailableError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 __all__ = [
     "MAX_EVENTS",
     "MAX_TURNS_PER_THREAD",
     "MIGRATIONS",
+    "SQLITE",
+    "Dialect",
+    "SqlStateStore",
     "SqliteStateStore",
     "StateStore",
+    "Transaction",
     "UserKey",
+    "apply_migrations",
+    "open_state_store",
 ]
 
 UserKey = tuple[str, str, str]
@@ -32,33 +53,71 @@ UserKey = tuple[str, str, str]
 
 MAX_TURNS_PER_THREAD = 20
 MAX_EVENTS = 10_000
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+# "user" is quoted in every statement: it is a reserved word in PostgreSQL (SQLite
+# reads the quoted name as the same column, so existing databases are unaffected).
+# Columns are named rather than "*": PostgreSQL's answers table has a rowid column too.
+_SELECT_ANSWERS = (
+    'SELECT answer_id, platform, workspace, "user", question, answer, covered, created_at '
+    "FROM answers"
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The schema's words that differ between databases; queries are shared."""
+
+    name: str
+    serial_key: str  # an integer primary key numbered by the database
+    double: str  # an 8-byte float (PostgreSQL's REAL has 4 bytes: minutes off for timestamps)
+    utc_now_text: str  # a column default: the current UTC time as "YYYY-MM-DDTHH:MM:SSZ"
+    rowid_column: str  # SQLite has an implicit rowid; elsewhere ", rowid <identity>"
+
+    def ddl(self, template: str) -> str:
+        """A ``MIGRATIONS`` statement in this dialect."""
+        return template.format(
+            serial_key=self.serial_key,
+            double=self.double,
+            utc_now_text=self.utc_now_text,
+            rowid_column=self.rowid_column,
+        )
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    serial_key="INTEGER PRIMARY KEY AUTOINCREMENT",
+    double="REAL",
+    utc_now_text="(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+    rowid_column="",
+)
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (
         1,
         (
             """CREATE TABLE progress (
-                platform TEXT NOT NULL, workspace TEXT NOT NULL, user TEXT NOT NULL,
+                platform TEXT NOT NULL, workspace TEXT NOT NULL, "user" TEXT NOT NULL,
                 state_json TEXT NOT NULL,
-                PRIMARY KEY (platform, workspace, user))""",
+                PRIMARY KEY (platform, workspace, "user"))""",
             """CREATE TABLE results (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                platform TEXT NOT NULL, workspace TEXT NOT NULL, user TEXT NOT NULL,
+                id {serial_key},
+                platform TEXT NOT NULL, workspace TEXT NOT NULL, "user" TEXT NOT NULL,
                 assessment_id TEXT NOT NULL, mode TEXT NOT NULL,
                 result_json TEXT NOT NULL, completed_at TEXT NOT NULL,
-                UNIQUE (platform, workspace, user, assessment_id))""",
+                UNIQUE (platform, workspace, "user", assessment_id))""",
             """CREATE TABLE feedback (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                platform TEXT NOT NULL, workspace TEXT NOT NULL, user TEXT NOT NULL,
+                id {serial_key},
+                platform TEXT NOT NULL, workspace TEXT NOT NULL, "user" TEXT NOT NULL,
                 answer_id TEXT NOT NULL, vote TEXT NOT NULL,
                 question TEXT NOT NULL, answer TEXT NOT NULL,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-                UNIQUE (platform, workspace, user, answer_id))""",
-            "CREATE TABLE events (event_id TEXT PRIMARY KEY)",
+                created_at TEXT NOT NULL DEFAULT {utc_now_text},
+                UNIQUE (platform, workspace, "user", answer_id))""",
+            "CREATE TABLE events (event_id TEXT PRIMARY KEY{rowid_column})",
             """CREATE TABLE turns (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                id {serial_key},
                 thread_key TEXT NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL,
-                at REAL NOT NULL)""",
+                at {double} NOT NULL)""",
             "CREATE INDEX turns_by_thread ON turns (thread_key, id)",
         ),
     ),
@@ -68,13 +127,57 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             # What was asked and answered, so feedback and reports can name it.
             """CREATE TABLE answers (
                 answer_id TEXT PRIMARY KEY,
-                platform TEXT NOT NULL, workspace TEXT NOT NULL, user TEXT NOT NULL,
+                platform TEXT NOT NULL, workspace TEXT NOT NULL, "user" TEXT NOT NULL,
                 question TEXT NOT NULL, answer TEXT NOT NULL, covered INTEGER NOT NULL,
-                created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))""",
+                created_at TEXT NOT NULL DEFAULT {utc_now_text}{rowid_column})""",
         ),
     ),
 )
-"""(version, statements) in order; a new schema change is a new entry at the end."""
+"""(version, statement templates) in order; a schema change is a new entry at the end.
+
+Templates name ``Dialect`` fields in braces: ``{serial_key}``, ``{double}``,
+``{utc_now_text}``, ``{rowid_column}``.
+"""
+
+
+class Transaction(Protocol):
+    """One open transaction (or read) on a backend's connection; ``?`` placeholders."""
+
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    def fetch(self, sql: str, params: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
+        """Run one query; its rows as dicts."""
+        ...
+
+
+def apply_migrations(tx: Transaction, dialect: Dialect) -> None:
+    """Bring the schema up to the last of ``MIGRATIONS`` inside ``tx``.
+
+    The caller holds a lock that keeps other processes from migrating at the same
+    time (SQLite's write lock, a PostgreSQL advisory lock), so reading the version
+    and applying what is missing cannot interleave with another process doing it.
+
+    Args:
+        tx: The transaction to migrate in.
+        dialect: How to spell the statements for this database.
+
+    """
+    tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    current = current_version(tx)
+    for version, statements in MIGRATIONS:
+        if version > current:
+            for statement in statements:
+                tx.execute(dialect.ddl(statement))
+            tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+
+def current_version(tx: Transaction) -> int:
+    """The highest migration applied (0 for a new database)."""
+    rows = tx.fetch("SELECT MAX(version) AS version FROM schema_version")
+    version = rows[0]["version"] if rows else None
+    return int(version) if version is not None else 0
 
 
 class StateStore(Protocol):
@@ -153,9 +256,221 @@ class StateStore(Protocol):
         """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
         ...
 
+    def close(self) -> None:
+        """Release the store's connections."""
+        ...
 
-class SqliteStateStore:
-    """``StateStore`` on one SQLite file (or ``":memory:"``)."""
+
+class SqlStateStore(ABC):
+    """``StateStore`` in SQL shared by every backend; subclasses supply the connections."""
+
+    def __enter__(self) -> SqlStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store's connections."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction: committed at the end, rolled back on an error."""
+
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[Transaction]:
+        """A read: sees committed data, changes nothing."""
+
+    def schema_version(self) -> int:
+        """The highest migration applied."""
+        with self._reading() as tx:
+            return current_version(tx)
+
+    # --- assessment progress ---------------------------------------------------
+
+    def load_progress(self, user_key: UserKey) -> dict[str, Any] | None:
+        """The stored in-progress assessment state, or None."""
+        row = self._one(
+            'SELECT state_json FROM progress WHERE platform = ? AND workspace = ? AND "user" = ?',
+            user_key,
+        )
+        return _loads(row["state_json"]) if row else None
+
+    def save_progress(self, user_key: UserKey, state_dict: dict[str, Any]) -> None:
+        """Store (replace) the in-progress assessment state."""
+        self._run(
+            'INSERT INTO progress (platform, workspace, "user", state_json) VALUES (?, ?, ?, ?) '
+            'ON CONFLICT (platform, workspace, "user") '
+            "DO UPDATE SET state_json = excluded.state_json",
+            (*user_key, json.dumps(state_dict)),
+        )
+
+    def clear_progress(self, user_key: UserKey) -> None:
+        """Forget the in-progress assessment state."""
+        self._run(
+            'DELETE FROM progress WHERE platform = ? AND workspace = ? AND "user" = ?', user_key
+        )
+
+    # --- assessment history ----------------------------------------------------
+
+    def save_result(
+        self,
+        user_key: UserKey,
+        assessment_id: str,
+        mode: str,
+        result_dict: dict[str, Any],
+        completed_at: datetime | str,
+    ) -> None:
+        """Add a completed assessment to the user's history (idempotent per id)."""
+        when = completed_at.isoformat() if isinstance(completed_at, datetime) else completed_at
+        self._run(
+            'INSERT INTO results (platform, workspace, "user", assessment_id, mode, result_json, '
+            "completed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            'ON CONFLICT (platform, workspace, "user", assessment_id) DO UPDATE SET '
+            "mode = excluded.mode, result_json = excluded.result_json, "
+            "completed_at = excluded.completed_at",
+            (*user_key, assessment_id, mode, json.dumps(result_dict), when),
+        )
+
+    def latest_result(self, user_key: UserKey) -> dict[str, Any] | None:
+        """The most recent completed result, or None."""
+        rows = self._all(
+            'SELECT * FROM results WHERE platform = ? AND workspace = ? AND "user" = ? '
+            "ORDER BY id DESC LIMIT 1",
+            user_key,
+        )
+        return _result(rows[0]) if rows else None
+
+    def history(self, user_key: UserKey) -> list[dict[str, Any]]:
+        """All completed results of one user, oldest first."""
+        rows = self._all(
+            'SELECT * FROM results WHERE platform = ? AND workspace = ? AND "user" = ? ORDER BY id',
+            user_key,
+        )
+        return [_result(r) for r in rows]
+
+    def all_results(self) -> list[dict[str, Any]]:
+        """Every completed result of every user, oldest first (for reports)."""
+        return [_result(r) for r in self._all("SELECT * FROM results ORDER BY id", ())]
+
+    # --- answers -------------------------------------------------------------------
+
+    def record_answer(
+        self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
+    ) -> None:
+        """Keep an answer that was given, so a later vote on it can name it."""
+        self._run(
+            'INSERT INTO answers (answer_id, platform, workspace, "user", question, answer, '
+            "covered) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
+            (answer_id, *user_key, question, answer, int(covered)),
+        )
+
+    def get_answer(self, answer_id: str) -> dict[str, Any] | None:
+        """An answer recorded by ``record_answer`` (question, answer, covered), or None."""
+        row = self._one(_SELECT_ANSWERS + " WHERE answer_id = ?", (answer_id,))
+        return None if row is None else {**row, "covered": bool(row["covered"])}
+
+    def answers(self) -> list[dict[str, Any]]:
+        """Every recorded answer, oldest first."""
+        rows = self._all(_SELECT_ANSWERS + " ORDER BY created_at, rowid", ())
+        return [{**r, "covered": bool(r["covered"])} for r in rows]
+
+    # --- feedback ----------------------------------------------------------------
+
+    def record_feedback(
+        self, user_key: UserKey, answer_id: str, vote: str, question: str, answer: str
+    ) -> None:
+        """Record a vote on an answer (a second vote by the same user replaces the first)."""
+        self._run(
+            'INSERT INTO feedback (platform, workspace, "user", answer_id, vote, question, '
+            "answer) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            'ON CONFLICT (platform, workspace, "user", answer_id) '
+            "DO UPDATE SET vote = excluded.vote",
+            (*user_key, answer_id, vote, question, answer),
+        )
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """All recorded feedback, oldest first."""
+        return self._all(
+            'SELECT platform, workspace, "user", answer_id, vote, question, answer, created_at '
+            "FROM feedback ORDER BY id",
+            (),
+        )
+
+    # --- platform event de-duplication --------------------------------------------
+
+    def remember_event(self, event_id: str) -> bool:
+        """Record an event id; True the first time it is seen (keeps the latest 10,000).
+
+        One statement decides, so it is atomic across threads and processes: of two
+        replicas inserting the same id at once, the database lets exactly one insert.
+        """
+        with self._transaction() as tx:
+            first = (
+                tx.execute(
+                    "INSERT INTO events (event_id) VALUES (?) ON CONFLICT (event_id) DO NOTHING",
+                    (event_id,),
+                )
+                == 1
+            )
+            if first:
+                tx.execute(
+                    "DELETE FROM events WHERE rowid <= (SELECT MAX(rowid) FROM events) - ?",
+                    (MAX_EVENTS,),
+                )
+        return first
+
+    # --- conversation memory -------------------------------------------------------
+
+    def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
+        """Add one turn to a thread's memory, keeping only its latest 20 turns."""
+        with self._transaction() as tx:
+            tx.execute(
+                "INSERT INTO turns (thread_key, role, text, at) VALUES (?, ?, ?, ?)",
+                (thread_key, role, text, _seconds(now)),
+            )
+            tx.execute(
+                "DELETE FROM turns WHERE thread_key = ? AND id NOT IN "
+                "(SELECT id FROM turns WHERE thread_key = ? ORDER BY id DESC LIMIT ?)",
+                (thread_key, thread_key, MAX_TURNS_PER_THREAD),
+            )
+
+    def recent_turns(
+        self, thread_key: str, limit: int, max_age_seconds: float, now: datetime | float
+    ) -> list[tuple[str, str]]:
+        """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
+        rows = self._all(
+            "SELECT role, text FROM turns WHERE thread_key = ? AND at >= ? "
+            "ORDER BY id DESC LIMIT ?",
+            (thread_key, _seconds(now) - max_age_seconds, max(0, limit)),
+        )
+        return [(str(r["role"]), str(r["text"])) for r in reversed(rows)]
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._transaction() as tx:
+            tx.execute(sql, params)
+
+    def _all(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with self._reading() as tx:
+            return tx.fetch(sql, params)
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        rows = self._all(sql, params)
+        return rows[0] if rows else None
+
+
+class SqliteStateStore(SqlStateStore):
+    """``StateStore`` on one SQLite file (or ``":memory:"``).
+
+    One connection is shared behind a lock; WAL lets several processes share the
+    file, and ``BEGIN IMMEDIATE`` makes every write (and the migration) take the
+    database's write lock first.
+    """
+
+    dialect = SQLITE
 
     def __init__(self, path: Path | str) -> None:
         """Open (creating if needed) the database and apply pending migrations.
@@ -175,216 +490,80 @@ class SqliteStateStore:
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
-        self._migrate()
+        with self._transaction() as tx:
+            apply_migrations(tx, self.dialect)
+
+    def __enter__(self) -> SqliteStateStore:
+        return self
 
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> SqliteStateStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def schema_version(self) -> int:
-        """The highest migration applied."""
-        with self._lock:
-            return self._version()
-
-    # --- assessment progress ---------------------------------------------------
-
-    def load_progress(self, user_key: UserKey) -> dict[str, Any] | None:
-        """The stored in-progress assessment state, or None."""
-        row = self._one(
-            "SELECT state_json FROM progress WHERE platform = ? AND workspace = ? AND user = ?",
-            user_key,
-        )
-        return _loads(row["state_json"]) if row else None
-
-    def save_progress(self, user_key: UserKey, state_dict: dict[str, Any]) -> None:
-        """Store (replace) the in-progress assessment state."""
-        self._run(
-            "INSERT INTO progress (platform, workspace, user, state_json) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (platform, workspace, user) "
-            "DO UPDATE SET state_json = excluded.state_json",
-            (*user_key, json.dumps(state_dict)),
-        )
-
-    def clear_progress(self, user_key: UserKey) -> None:
-        """Forget the in-progress assessment state."""
-        self._run(
-            "DELETE FROM progress WHERE platform = ? AND workspace = ? AND user = ?", user_key
-        )
-
-    # --- assessment history ----------------------------------------------------
-
-    def save_result(
-        self,
-        user_key: UserKey,
-        assessment_id: str,
-        mode: str,
-        result_dict: dict[str, Any],
-        completed_at: datetime | str,
-    ) -> None:
-        """Add a completed assessment to the user's history (idempotent per id)."""
-        when = completed_at.isoformat() if isinstance(completed_at, datetime) else completed_at
-        self._run(
-            "INSERT INTO results (platform, workspace, user, assessment_id, mode, result_json, "
-            "completed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (platform, workspace, user, assessment_id) DO UPDATE SET "
-            "mode = excluded.mode, result_json = excluded.result_json, "
-            "completed_at = excluded.completed_at",
-            (*user_key, assessment_id, mode, json.dumps(result_dict), when),
-        )
-
-    def latest_result(self, user_key: UserKey) -> dict[str, Any] | None:
-        """The most recent completed result, or None."""
-        rows = self._all(
-            "SELECT * FROM results WHERE platform = ? AND workspace = ? AND user = ? "
-            "ORDER BY id DESC LIMIT 1",
-            user_key,
-        )
-        return _result(rows[0]) if rows else None
-
-    def history(self, user_key: UserKey) -> list[dict[str, Any]]:
-        """All completed results of one user, oldest first."""
-        rows = self._all(
-            "SELECT * FROM results WHERE platform = ? AND workspace = ? AND user = ? ORDER BY id",
-            user_key,
-        )
-        return [_result(r) for r in rows]
-
-    def all_results(self) -> list[dict[str, Any]]:
-        """Every completed result of every user, oldest first (for reports)."""
-        return [_result(r) for r in self._all("SELECT * FROM results ORDER BY id", ())]
-
-    # --- answers -------------------------------------------------------------------
-
-    def record_answer(
-        self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
-    ) -> None:
-        """Keep an answer that was given, so a later vote on it can name it."""
-        self._run(
-            "INSERT INTO answers (answer_id, platform, workspace, user, question, answer, covered) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
-            (answer_id, *user_key, question, answer, int(covered)),
-        )
-
-    def get_answer(self, answer_id: str) -> dict[str, Any] | None:
-        """An answer recorded by ``record_answer`` (question, answer, covered), or None."""
-        row = self._one("SELECT * FROM answers WHERE answer_id = ?", (answer_id,))
-        return None if row is None else {**dict(row), "covered": bool(row["covered"])}
-
-    def answers(self) -> list[dict[str, Any]]:
-        """Every recorded answer, oldest first."""
-        rows = self._all("SELECT * FROM answers ORDER BY created_at, rowid", ())
-        return [{**dict(r), "covered": bool(r["covered"])} for r in rows]
-
-    # --- feedback ----------------------------------------------------------------
-
-    def record_feedback(
-        self, user_key: UserKey, answer_id: str, vote: str, question: str, answer: str
-    ) -> None:
-        """Record a vote on an answer (a second vote by the same user replaces the first)."""
-        self._run(
-            "INSERT INTO feedback (platform, workspace, user, answer_id, vote, question, answer) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (platform, workspace, user, answer_id) DO UPDATE SET vote = excluded.vote",
-            (*user_key, answer_id, vote, question, answer),
-        )
-
-    def feedback(self) -> list[dict[str, Any]]:
-        """All recorded feedback, oldest first."""
-        rows = self._all(
-            "SELECT platform, workspace, user, answer_id, vote, question, answer, created_at "
-            "FROM feedback ORDER BY id",
-            (),
-        )
-        return [dict(r) for r in rows]
-
-    # --- platform event de-duplication --------------------------------------------
-
-    def remember_event(self, event_id: str) -> bool:
-        """Record an event id; True the first time it is seen (keeps the latest 10,000)."""
-        with self._transaction() as db:
-            cursor = db.execute("INSERT OR IGNORE INTO events (event_id) VALUES (?)", (event_id,))
-            first = cursor.rowcount == 1
-            if first:
-                db.execute(
-                    "DELETE FROM events WHERE rowid <= (SELECT MAX(rowid) FROM events) - ?",
-                    (MAX_EVENTS,),
-                )
-        return first
-
-    # --- conversation memory -------------------------------------------------------
-
-    def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
-        """Add one turn to a thread's memory, keeping only its latest 20 turns."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO turns (thread_key, role, text, at) VALUES (?, ?, ?, ?)",
-                (thread_key, role, text, _seconds(now)),
-            )
-            db.execute(
-                "DELETE FROM turns WHERE thread_key = ? AND id NOT IN "
-                "(SELECT id FROM turns WHERE thread_key = ? ORDER BY id DESC LIMIT ?)",
-                (thread_key, thread_key, MAX_TURNS_PER_THREAD),
-            )
-
-    def recent_turns(
-        self, thread_key: str, limit: int, max_age_seconds: float, now: datetime | float
-    ) -> list[tuple[str, str]]:
-        """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
-        rows = self._all(
-            "SELECT role, text FROM turns WHERE thread_key = ? AND at >= ? "
-            "ORDER BY id DESC LIMIT ?",
-            (thread_key, _seconds(now) - max_age_seconds, max(0, limit)),
-        )
-        return [(str(r["role"]), str(r["text"])) for r in reversed(rows)]
-
-    # --- plumbing ------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self._transaction() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = self._version()
-            for version, statements in MIGRATIONS:
-                if version > current:
-                    for statement in statements:
-                        db.execute(statement)
-                    db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-
-    def _version(self) -> int:
-        row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
-
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[Transaction]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
+                yield _SqliteTransaction(self._db)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
-    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
-        with self._transaction() as db:
-            db.execute(sql, params)
-
-    def _all(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, params).fetchall())
-
-    def _one(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
-        rows = self._all(sql, params)
-        return rows[0] if rows else None
+    @contextmanager
+    def _reading(self) -> Iterator[Transaction]:
+        with self._lock:  # autocommit: each query reads the latest committed data
+            yield _SqliteTransaction(self._db)
 
 
-def _result(row: sqlite3.Row) -> dict[str, Any]:
+class _SqliteTransaction:
+    """``Transaction`` over a ``sqlite3`` connection (which takes ``?`` as is)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> int:
+        return self._db.execute(sql, params or ()).rowcount
+
+    def fetch(self, sql: str, params: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._db.execute(sql, params or ()).fetchall()]
+
+
+def open_state_store(settings: Settings) -> StateStore:
+    """The store the settings ask for: PostgreSQL with ``DATABASE_URL``, else SQLite.
+
+    Args:
+        settings: ``database_url`` (``postgresql://`` or ``postgres://``) selects
+            PostgreSQL; without it the SQLite file at ``state_db_path`` is used.
+
+    Returns:
+        The opened store, migrated to the current schema.
+
+    Raises:
+        BackendUnavailableError: ``DATABASE_URL`` names another kind of database, or
+            PostgreSQL cannot be reached.
+
+    """
+    url = settings.database_url.get_secret_value().strip() if settings.database_url else ""
+    if url.startswith(POSTGRES_SCHEMES):
+        from bot.store_postgres import PostgresStateStore  # psycopg is loaded only when used
+
+        return PostgresStateStore(url)
+    if url:
+        # Falling back to SQLite here would give each replica a store of its own and
+        # quietly break de-duplication across replicas, so a wrong URL is an error.
+        scheme = url.partition(":")[0]
+        raise BackendUnavailableError(
+            f"DATABASE_URL must start with postgresql:// or postgres:// (got {scheme}:); "
+            "leave it unset for SQLite in the data directory"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteStateStore(settings.state_db_path)
+
+
+def _result(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **_loads(row["result_json"]),
         "platform": row["platform"],

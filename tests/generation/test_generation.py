@@ -1,4 +1,4 @@
-"""Generated answers through the real langchain-openai client and a local OpenAI-compatible server."""
+"""Generated answers through the real langchain-openai client and a local OpenAI server."""
 
 from __future__ import annotations
 
@@ -138,7 +138,9 @@ async def test_follow_up_is_rewritten_from_memory(
     )
     server.queue(
         Scripted("MLOps level 2 means CI/CD for pipelines [1]."),
-        Scripted("How should we set up risk-tiered governance for models in production?"),  # the rewrite
+        Scripted(
+            "How should we set up risk-tiered governance for models in production?"
+        ),  # the rewrite
         Scripted("Tier the models by risk [1]."),
     )
     inbound = Inbound("console", "local", "u1", "c1", "t1", "What is Google's MLOps level 2?")

@@ -1,0 +1,288 @@
+"""The web console: one page at ``/`` and a small JSON API under ``/console/api/``.
+
+The console is a channel like Slack and Teams, without an SDK: it translates each
+request into an ``Inbound`` for the router and renders the replies as JSON with
+HTML (``adapters/console/render.py``). Each browser gets a random id in a cookie;
+that id is the user (assessment progress, history, votes) and the conversation,
+and the page sends a thread id per visit, so browsers never share memory.
+
+API (JSON in, JSON out; bad input is a 4xx with ``{"error": ...}``):
+
+- ``GET  /console/api/welcome``: the help text, suggestions, and the question an
+  unfinished scale-check is waiting on.
+- ``POST /console/api/ask`` ``{"text": ..., "thread": ...}``: ask a question (or
+  type ``scale-check quick``).
+- ``POST /console/api/action`` ``{"kind": ..., "value": ..., "ref": ...}``: a button
+  press; ``kind`` is a ``bot.messages.ActionKind`` value.
+- ``GET  /console/api/chart/<assessment_id>``: a result's radar chart (PNG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from adapters.console.charts import ChartCache, draw_stored_chart
+from adapters.console.render import render, render_all
+from bot.app import Advisor
+from bot.logs import current_request_id
+from bot.messages import Action, ActionKind, Inbound, NoticeReply, Reply, ResultReply
+from bot.router import HELP_TEXT
+from bot.store import UserKey
+
+__all__ = ["API_PREFIX", "BROWSER_COOKIE", "mount_console"]
+
+log = logging.getLogger("scale_advisor.console")
+
+PLATFORM, WORKSPACE = "console", "local"
+API_PREFIX = "/console/api/"
+STATIC_DIR = Path(__file__).parent / "static"
+BROWSER_COOKIE = "scale_advisor_console"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+MAX_QUESTION_CHARS = 2000
+MAX_FIELD_CHARS = 200  # button values and refs are short ids
+DEFAULT_THREAD = "main"
+_BROWSER_ID = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Same-origin only: no external scripts, styles, fonts or frames; charts come from the API.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass
+class Console:
+    """What the console's handlers share: the advisor and the charts just shown."""
+
+    advisor: Advisor
+    charts: ChartCache
+
+
+CONSOLE_KEY = web.AppKey("console", Console)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class BadInput(web.HTTPBadRequest):
+    """A request the API cannot act on, with a message saying why."""
+
+    def __init__(self, message: str) -> None:
+        """Answer 400 with ``message``."""
+        super().__init__(reason="Bad Request", text=message)
+
+
+async def mount_console(app: web.Application, advisor: Advisor) -> str:
+    """Serve the console page at ``/`` and its API under ``/console/api/``.
+
+    Args:
+        app: The server's application (before it starts).
+        advisor: The advisor whose router answers.
+
+    Returns:
+        A description of the channel for the start-up log.
+
+    """
+    app[CONSOLE_KEY] = Console(advisor, ChartCache())
+    app.middlewares.append(console_middleware)
+    app.router.add_get("/", index)
+    app.router.add_static("/console/static/", STATIC_DIR)
+    app.router.add_get(API_PREFIX + "welcome", welcome)
+    app.router.add_post(API_PREFIX + "ask", ask)
+    app.router.add_post(API_PREFIX + "action", press)
+    app.router.add_get(API_PREFIX + "chart/{assessment_id}", chart)
+    return "console at /"
+
+
+# --- middleware: JSON errors, security headers, the browser cookie ------------------------
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message, "request_id": current_request_id()}, status=status)
+
+
+@web.middleware
+async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every API failure into a JSON error and add the page's security headers.
+
+    Errors outside the API and non-console paths pass through unchanged. An
+    unexpected exception becomes a 500 with the request id, never a traceback.
+    """
+    path = request.path
+    if not (path == "/" or path.startswith("/console/")):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        if not path.startswith(API_PREFIX):
+            raise
+        response = _error(error.status, error.text or error.reason)
+    except Exception:
+        if not path.startswith(API_PREFIX):
+            raise
+        log.exception("console: %s %s failed", request.method, path)
+        response = _error(500, "internal error: see the server log for this request id")
+    response.headers.update(SECURITY_HEADERS)
+    _remember_browser(request, response)
+    return response
+
+
+def _browser_id(request: web.Request) -> str:
+    """The browser's id from its cookie, or a new one (set on the response)."""
+    cached = request.get("browser_id")
+    if isinstance(cached, str):
+        return cached
+    cookie = request.cookies.get(BROWSER_COOKIE, "")
+    browser_id = cookie if _BROWSER_ID.match(cookie) else secrets.token_hex(16)
+    request["browser_id"] = browser_id
+    request["browser_id_is_new"] = browser_id != cookie
+    return browser_id
+
+
+def _remember_browser(request: web.Request, response: web.StreamResponse) -> None:
+    if request.get("browser_id_is_new") and not response.prepared:
+        response.set_cookie(
+            BROWSER_COOKIE,
+            str(request["browser_id"]),
+            max_age=COOKIE_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
+        )
+
+
+def _user_key(request: web.Request) -> UserKey:
+    return (PLATFORM, WORKSPACE, _browser_id(request))
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The console page."""
+    _browser_id(request)  # give a first-time browser its id with the page
+    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def welcome(request: web.Request) -> web.Response:
+    """The help text, suggested questions, and any scale-check waiting to be finished."""
+    console = request.app[CONSOLE_KEY]
+    user_key = _user_key(request)
+    replies: list[Reply] = [NoticeReply(HELP_TEXT)]
+    current = await asyncio.to_thread(console.advisor.assessment.resume, user_key)
+    if current is not None:
+        replies += [NoticeReply("Your scale check is waiting where you left it:"), current]
+    suggestions = [
+        s for s in console.advisor.knowledge.answerer.ui.suggestions if s.rstrip().endswith("?")
+    ]
+    return web.json_response({"replies": render_all(replies), "suggestions": suggestions})
+
+
+async def ask(request: web.Request) -> web.Response:
+    """Ask a question (or type a command such as ``scale-check quick``)."""
+    body = await _json_object(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput('"text" must be a non-empty string')
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadInput(f'"text" is longer than {MAX_QUESTION_CHARS} characters')
+    return await _handle(request, _inbound(request, body, text=text.strip()))
+
+
+async def press(request: web.Request) -> web.Response:
+    """Press a button: feedback, or a scale-check start, answer, back or restart."""
+    body = await _json_object(request)
+    kind = body.get("kind")
+    try:
+        action_kind = ActionKind(kind) if isinstance(kind, str) else None
+    except ValueError:
+        action_kind = None
+    if action_kind is None:
+        kinds = ", ".join(k.value for k in ActionKind)
+        raise BadInput(f'"kind" must be one of: {kinds}')
+    value, ref = _short_string(body, "value"), _short_string(body, "ref")
+    action = Action(action_kind, value, ref)
+    return await _handle(request, _inbound(request, body, action=action))
+
+
+async def chart(request: web.Request) -> web.Response:
+    """A completed scale-check's radar chart, for the browser that completed it."""
+    assessment_id = request.match_info["assessment_id"]
+    if not _TOKEN.match(assessment_id):
+        raise BadInput("not an assessment id")
+    console = request.app[CONSOLE_KEY]
+    user_key = _user_key(request)
+    png = console.charts.get(user_key, assessment_id)
+    if png is None:
+        png = await asyncio.to_thread(draw_stored_chart, console.advisor, user_key, assessment_id)
+    if not png:
+        raise web.HTTPNotFound(text="no chart for that assessment")
+    return web.Response(
+        body=png, content_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
+    )
+
+
+# --- request to Inbound, replies to JSON -------------------------------------------------------
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        # Forms and other origins' simple requests cannot send JSON: this is also the CSRF guard.
+        raise web.HTTPUnsupportedMediaType(
+            text="send a JSON object (Content-Type: application/json)"
+        )
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BadInput(f"the body is not valid JSON ({error.__class__.__name__})") from None
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def _short_string(body: dict[str, Any], name: str) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
+        raise BadInput(f'"{name}" must be a string of at most {MAX_FIELD_CHARS} characters')
+    return value
+
+
+def _inbound(
+    request: web.Request, body: dict[str, Any], text: str = "", action: Action | None = None
+) -> Inbound:
+    thread = body.get("thread", DEFAULT_THREAD)
+    if not isinstance(thread, str) or not _TOKEN.match(thread):
+        raise BadInput('"thread" must be 1-64 letters, digits, "-" or "_"')
+    browser_id = _browser_id(request)
+    # The conversation is the browser, so two browsers never share conversation memory.
+    return Inbound(
+        PLATFORM,
+        WORKSPACE,
+        browser_id,
+        conversation=browser_id,
+        thread=thread,
+        text=text,
+        action=action,
+    )
+
+
+async def _handle(request: web.Request, inbound: Inbound) -> web.Response:
+    console = request.app[CONSOLE_KEY]
+    replies = await console.advisor.router.handle(inbound)
+    for reply in replies:
+        if isinstance(reply, ResultReply):
+            console.charts.put(inbound.user_key, reply.assessment_id, reply.chart_png)
+    return web.json_response({"replies": [render(reply) for reply in replies]})

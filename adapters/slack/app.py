@@ -1,0 +1,104 @@
+"""Slack on the advisor's aiohttp server: bolt's ``AsyncApp`` in HTTP mode or Socket Mode.
+
+``bot.server.build_web_app`` calls ``mount_slack`` when Slack is configured. This
+module only wires the parts: the Web API client, the bolt app with its de-dup
+middleware and listeners, and either ``POST /slack/events`` (``endpoint.py``) or
+a Socket Mode connection (``socket_mode.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    async_default_handlers,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.dedup import DropRepeatedEvents, EventLedger, RecentEvents
+from adapters.slack.delivery import SlackDelivery
+from adapters.slack.endpoint import EventQueue, EventsEndpoint
+from adapters.slack.listeners import SlackListeners
+from adapters.slack.socket_mode import run_socket_mode
+from adapters.slack.work import BackgroundWork
+from bot.app import Advisor
+
+log = logging.getLogger("scale_advisor.slack")
+
+EVENTS_PATH = "/slack/events"
+RATE_LIMIT_RETRIES = 3
+# How long shutdown waits for queued events and answers still being composed.
+DRAIN_SECONDS = 10.0
+
+
+async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
+    """Serve Slack from ``app``: ``POST /slack/events``, or Socket Mode with an app token.
+
+    Args:
+        app: The advisor's web application.
+        advisor: The advisor whose router answers.
+
+    Returns:
+        What was mounted, for the log; None when no bot token is set.
+
+    """
+    settings = advisor.settings
+    if settings.slack_bot_token is None:
+        return None
+    client = build_web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    bolt = AsyncApp(
+        name="scale-advisor",
+        client=client,
+        signing_secret=signing_secret,
+        # Acknowledge first, run listeners after: Slack hears back within milliseconds.
+        process_before_response=False,
+    )
+    ledger = EventLedger(advisor.store)
+    work = BackgroundWork()
+    bolt.use(DropRepeatedEvents(RecentEvents()))
+    SlackListeners(advisor, SlackDelivery(client), ledger, work).register(bolt)
+
+    if settings.slack_app_token is not None:
+        run_socket_mode(app, bolt, settings.slack_app_token.get_secret_value())
+        events = None
+        described = "slack (Socket Mode)"
+    else:
+        events = EventQueue(bolt)
+        app.router.add_post(EVENTS_PATH, EventsEndpoint(bolt, signing_secret, events))
+        described = f"slack (HTTP mode, POST {EVENTS_PATH})"
+
+    async def finish_work(_: web.Application) -> None:
+        if events is not None:
+            await events.close(DRAIN_SECONDS)
+        await work.drain(DRAIN_SECONDS)
+        ledger.close()
+
+    app.on_cleanup.append(finish_work)
+    return described
+
+
+def build_web_client(token: str, api_url: str) -> AsyncWebClient:
+    """The Web API client: Slack's URL or a proxy's, retrying after ``Retry-After`` on 429.
+
+    Args:
+        token: The bot token (``xoxb-...``).
+        api_url: The Web API base URL, e.g. ``https://slack.com/api/``.
+
+    Returns:
+        The client, with the connection-error and rate-limit retry handlers.
+
+    """
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url if api_url.endswith("/") else f"{api_url}/",
+        retry_handlers=[
+            *async_default_handlers(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )

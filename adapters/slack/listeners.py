@@ -1,0 +1,249 @@
+"""The bolt listeners: acknowledge, translate to ``Inbound``, ask the router, send replies.
+
+Each listener only acknowledges (bolt acknowledges events by itself) and hands the
+rest to ``BackgroundWork``, so Slack hears back in milliseconds whatever the
+router costs. What to answer is the router's business; this module decides only
+where replies go: a mention's thread, the DM, the clicked message (updated in
+place), or the clicking user alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from adapters.slack import buttons
+from adapters.slack.blocks import render
+from adapters.slack.dedup import EventLedger, event_key
+from adapters.slack.delivery import CANNOT_POST_HERE, Sent, SlackDelivery
+from adapters.slack.home import COMMAND, home_view
+from adapters.slack.inbound import (
+    PLATFORM,
+    ClickOrigin,
+    Place,
+    click_inbound,
+    click_origin,
+    command_inbound,
+    has_files,
+    is_direct_message,
+    is_from_person,
+    mentions,
+    message_inbound,
+    message_key,
+    message_place,
+)
+from adapters.slack.work import BackgroundWork
+from bot.app import Advisor, utc_now
+from bot.messages import Action, ActionKind, NoticeReply, QuestionReply, Reply, ResultReply
+
+log = logging.getLogger("scale_advisor.slack")
+
+# A thread counts as one the advisor takes part in while its last answer there is
+# younger than this; the router decides separately how much of it to remember.
+FOLLOW_UP_WINDOW_SECONDS = 7 * 24 * 3600.0
+MODES = ("quick", "full")
+DEFAULT_MODE = "full"
+
+ATTACHMENTS_NOTE = (
+    "I can't read attachments or images, so I only looked at the text of your message."
+)
+USAGE = f"Use `{COMMAND}` for the full check (16 questions) or `{COMMAND} quick` (7 questions)."
+MOVED_TO_DM = "I can't post in this channel, so I've sent your scale check to our direct messages."
+CHART_COMMENT = "Your scale check radar chart."
+
+
+class SlackListeners:
+    """Slack events, the slash command and button clicks, wired to the advisor."""
+
+    def __init__(
+        self,
+        advisor: Advisor,
+        delivery: SlackDelivery,
+        ledger: EventLedger,
+        work: BackgroundWork,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._advisor = advisor
+        self._delivery = delivery
+        self._ledger = ledger
+        self._work = work
+        self._clock = clock
+
+    def register(self, bolt: AsyncApp) -> None:
+        """Register every listener on a bolt app."""
+        bolt.event("app_mention")(self.on_app_mention)
+        bolt.event("message")(self.on_message)
+        bolt.event("app_home_opened")(self.on_app_home_opened)
+        bolt.command(COMMAND)(self.on_scale_check)
+        bolt.action(buttons.ACTION_ID_PATTERN)(self.on_button)
+
+    # --- listeners: acknowledge and hand over ------------------------------------------
+
+    async def on_app_mention(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A mention in a channel: answer in the mention's thread."""
+        if is_direct_message(event):
+            return  # the DM's ``message`` event answers it
+        self._work.spawn(
+            self._converse(_event_id(body), context, event, addressed=True), "app_mention"
+        )
+
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A DM, or a reply in a thread the advisor answered in."""
+        if not is_from_person(event):
+            return
+        if is_direct_message(event):
+            addressed = True
+        elif mentions(str(event.get("text") or ""), context.bot_user_id):
+            return  # the ``app_mention`` event answers it
+        elif event.get("thread_ts"):
+            addressed = False  # answered only if the advisor is part of this thread
+        else:
+            return  # the advisor does not answer every post in a channel
+        self._work.spawn(self._converse(_event_id(body), context, event, addressed), "message")
+
+    async def on_scale_check(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        """``/scale-check [quick|full]``: start the assessment where it was typed."""
+        mode = str(command.get("text") or "").strip().lower() or DEFAULT_MODE
+        if mode not in MODES:
+            await ack(text=USAGE)  # shown to the user alone
+            return
+        await ack()
+        self._work.spawn(self._start(command, mode, respond), "scale-check")
+
+    async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Any of the advisor's buttons."""
+        await ack()
+        self._work.spawn(self._click(body, action), "button")
+
+    async def on_app_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """The App Home tab was opened: publish it with the user's latest result."""
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        home = self._publish_home(_event_id(body), context.team_id or "", str(event["user"]))
+        self._work.spawn(home, "app_home_opened")
+
+    # --- the work after the acknowledgement -------------------------------------------------
+
+    async def _converse(
+        self, event_id: str, context: AsyncBoltContext, event: Mapping[str, Any], addressed: bool
+    ) -> None:
+        if not is_from_person(event):
+            return
+        team_id = context.team_id or ""
+        inbound = message_inbound(team_id, event, context.bot_user_id)
+        if not addressed and not await self._advisor_in_thread(inbound.thread_key):
+            return
+        # The message key also catches the same message delivered by a second event.
+        if not await self._ledger.first_time(event_key(event_id), message_key(team_id, event)):
+            return
+        replies: list[Reply] = []
+        if has_files(event):
+            replies.append(NoticeReply(ATTACHMENTS_NOTE))
+        if inbound.text or not replies:
+            replies.extend(await self._advisor.router.handle(inbound))
+        await self._send(message_place(event), replies)
+
+    async def _start(self, command: Mapping[str, Any], mode: str, respond: AsyncRespond) -> None:
+        inbound = command_inbound(command, Action(ActionKind.ASSESS_START, mode))
+        replies = await self._advisor.router.handle(inbound)
+        sent = await self._send(Place(inbound.conversation), replies)
+        if sent.error in CANNOT_POST_HERE:
+            # Posting to the user's id opens the DM between the advisor and them.
+            await self._send(Place(inbound.user), replies)
+            await respond(text=MOVED_TO_DM, response_type="ephemeral")
+
+    async def _click(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        click = buttons.decode(str(action.get("action_id", "")), str(action.get("value") or ""))
+        if click is None:
+            log.info("Slack: unknown button %r ignored", action.get("action_id"))
+            return
+        origin = click_origin(body)
+        if click.action is None:  # "ask about this": a question asked by clicking
+            replies = await self._advisor.router.handle(click_inbound(origin, text=click.ask))
+            await self._send(origin.place, replies)
+            return
+        replies = await self._advisor.router.handle(click_inbound(origin, click.action))
+        kind = click.action.kind
+        if kind is ActionKind.FEEDBACK:
+            await self._tell(origin, replies)
+        elif kind is ActionKind.ASSESS_START:
+            await self._send(origin.beside, replies)
+        else:
+            await self._step(origin, click.action, replies)
+
+    async def _step(self, origin: ClickOrigin, action: Action, replies: Sequence[Reply]) -> None:
+        """An answer, back or restart: the clicked question becomes the next one (or the result)."""
+        first = replies[0] if replies else None
+        if not isinstance(first, QuestionReply | ResultReply):
+            await self._tell(origin, replies)  # a stale click or an error: for the clicker only
+            return
+        clicked_run = action.ref.partition(":")[0]
+        if not origin.on_message or first.assessment_id != clicked_run:
+            await self._send(origin.beside, replies)  # never overwrite someone else's run
+            return
+        await self._delivery.update(origin.channel, origin.message_ts, render(first))
+        if isinstance(first, ResultReply) and first.chart_png:
+            await self._delivery.upload_png(origin.beside, first.chart_png, CHART_COMMENT)
+        await self._send(origin.beside, replies[1:])
+
+    async def _publish_home(self, event_id: str, team_id: str, user_id: str) -> None:
+        if not await self._ledger.first_time(event_key(event_id)):
+            return
+        latest = await asyncio.to_thread(
+            self._advisor.assessment.latest_result, (PLATFORM, team_id, user_id)
+        )
+        await self._delivery.publish_home(user_id, home_view(latest))
+
+    # --- sending ----------------------------------------------------------------------------
+
+    async def _send(self, place: Place, replies: Sequence[Reply]) -> Sent:
+        """Post each reply as its own message; stop at the first that cannot be posted."""
+        first = Sent({})
+        for index, reply in enumerate(replies):
+            sent = await self._delivery.post(place, render(reply))
+            if index == 0:
+                first = sent
+            if not sent.ok:
+                return sent
+            if isinstance(reply, ResultReply) and reply.chart_png:
+                await self._delivery.upload_png(place, reply.chart_png, CHART_COMMENT)
+        return first
+
+    async def _tell(self, origin: ClickOrigin, replies: Sequence[Reply]) -> None:
+        """Show replies to the clicking user only."""
+        for reply in replies:
+            if origin.channel:
+                place = Place(origin.channel, origin.thread_ts)
+                await self._delivery.ephemeral(place, origin.user_id, render(reply))
+            else:
+                await self._delivery.post(Place(origin.user_id), render(reply))
+
+    async def _advisor_in_thread(self, thread_key: str) -> bool:
+        turns = await asyncio.to_thread(
+            self._advisor.store.recent_turns,
+            thread_key,
+            1,
+            FOLLOW_UP_WINDOW_SECONDS,
+            self._clock(),
+        )
+        return bool(turns)
+
+
+def _event_id(body: Mapping[str, Any]) -> str:
+    return str(body.get("event_id") or "")
