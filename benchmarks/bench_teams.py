@@ -126,7 +126,8 @@ async def run(requests: int, budget: float, data_dir: Path) -> int:
     print()
     print(f"requests:      {requests} concurrent, reply budget {budget:g} s")
     counts = ", ".join(f"{code} x{statuses.count(code)}" for code in sorted(set(statuses)))
-    print(f"HTTP statuses: {counts} (202: finished as a proactive message)")
+    deferred = " (202: finished as a proactive message)" if 202 in statuses else ""
+    print(f"HTTP statuses: {counts}{deferred}")
     print(
         f"latency:       p50 {statistics.median(latencies):.2f} s, "
         f"p95 {percentile(latencies, 0.95):.2f} s, max {max(latencies):.2f} s"

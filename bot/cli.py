@@ -77,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="with --answers: print one JSON object")
 
+    package = commands.add_parser("teams-package", help="write the Teams app package (zip)")
+    package.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
+    package.add_argument(
+        "--output",
+        type=Path,
+        default=Path("scaling-advisor-teams.zip"),
+        help="the zip to write (default: scaling-advisor-teams.zip)",
+    )
+    package.add_argument("--host", help="the public host name serving /api/messages")
+
     serve = commands.add_parser(
         "serve", help="run the web server (web console, Slack, Teams, health, metrics)"
     )
@@ -347,6 +357,22 @@ def _cmd_report(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
     return EXIT_OK
 
 
+def _cmd_teams_package(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from adapters.teams.package import build_package
+
+    try:
+        written = build_package(args.app_id, args.output, args.host)
+    except ValueError as error:
+        sys.stderr.write(f"scale-advisor teams-package: {error}\n")
+        return EXIT_USAGE
+    except OSError as error:
+        reason = error.strerror or error
+        sys.stderr.write(f"scale-advisor teams-package: cannot write {args.output}: {reason}\n")
+        return EXIT_FAILURES
+    out.write(f"wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app)\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     configure_offline()
@@ -370,6 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions": _cmd_questions,
         "scale-check": _cmd_scale_check,
         "serve": _cmd_serve,
+        "teams-package": _cmd_teams_package,
         "report": _cmd_report,
     }
     try:

@@ -99,3 +99,17 @@ def test_scale_check_answers_file_json(
     answers.write_text(json.dumps({bank["questions"][0]["id"]: 9}))
     assert main(["scale-check", "--answers", str(answers), "--json"]) == 2
     assert "expected an option index" in capsys.readouterr().err
+
+
+def test_teams_package_writes_the_app_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import zipfile
+
+    app_id = "12345678-1234-1234-1234-1234567890ab"
+    output = tmp_path / "teams.zip"
+    assert main(["teams-package", "--app-id", app_id, "--output", str(output)]) == 0
+    with zipfile.ZipFile(output) as package:
+        assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["id"] == app_id and manifest["bots"][0]["botId"] == app_id
+    assert main(["teams-package", "--app-id", "not-a-guid", "--output", str(output)]) == 2
+    assert "not a Microsoft App ID" in capsys.readouterr().err

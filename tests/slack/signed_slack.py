@@ -43,6 +43,22 @@ def new_event_id() -> str:
     return f"Ev{next(_ids):010d}"
 
 
+def event_envelope(event: Mapping[str, Any], event_id: str) -> str:
+    """An Events API request body carrying ``event``."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0SCALE",
+            "event": dict(event),
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -82,18 +98,7 @@ class SignedSlack:
     # --- Events API ------------------------------------------------------------------
 
     def envelope(self, event: Mapping[str, Any], event_id: str) -> str:
-        return json.dumps(
-            {
-                "token": "legacy",
-                "team_id": TEAM_ID,
-                "api_app_id": "A0SCALE",
-                "event": dict(event),
-                "type": "event_callback",
-                "event_id": event_id,
-                "event_time": int(time.time()),
-                "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
-            }
-        )
+        return event_envelope(event, event_id)
 
     async def event(
         self,
