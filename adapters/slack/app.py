@@ -54,6 +54,7 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     )
     bolt = AsyncApp(
         name="scale-advisor",
+        logger=bolt_logger(),
         client=client,
         signing_secret=signing_secret,
         # Acknowledge first, run listeners after: Slack hears back within milliseconds.
@@ -81,6 +82,25 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
 
     app.on_cleanup.append(finish_work)
     return described
+
+
+class _SameTokenNotice(logging.Filter):
+    """Drops bolt's warning that the client's token wins over ``SLACK_BOT_TOKEN``.
+
+    bolt reads ``SLACK_BOT_TOKEN`` from the environment even when it is given a
+    client; here both hold the same token, so the warning would only alarm operators.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def bolt_logger() -> logging.Logger:
+    """The logger bolt logs to: ``scale_advisor.slack.bolt``, without the token notice."""
+    logger = logging.getLogger("scale_advisor.slack.bolt")
+    if not any(isinstance(f, _SameTokenNotice) for f in logger.filters):
+        logger.addFilter(_SameTokenNotice())
+    return logger
 
 
 def build_web_client(token: str, api_url: str) -> AsyncWebClient:
