@@ -40,9 +40,18 @@ from adapters.slack.inbound import (
     message_key,
     message_place,
 )
+from adapters.slack.streaming import StreamingDraft
 from adapters.slack.work import BackgroundWork
 from bot.app import Advisor, utc_now
-from bot.messages import Action, ActionKind, NoticeReply, QuestionReply, Reply, ResultReply
+from bot.messages import (
+    Action,
+    ActionKind,
+    AnswerReply,
+    NoticeReply,
+    QuestionReply,
+    Reply,
+    ResultReply,
+)
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -152,12 +161,18 @@ class SlackListeners:
         # The message key also catches the same message delivered by a second event.
         if not await self._ledger.first_time(event_key(event_id), message_key(team_id, event)):
             return
-        replies: list[Reply] = []
+        place = message_place(event)
         if has_files(event):
-            replies.append(NoticeReply(ATTACHMENTS_NOTE))
-        if inbound.text or not replies:
-            replies.extend(await self._advisor.router.handle(inbound))
-        await self._send(message_place(event), replies)
+            await self._send(place, [NoticeReply(ATTACHMENTS_NOTE)])
+            if not inbound.text:
+                return
+        # With an LLM the answer streams into a draft message, refreshed about once a second.
+        draft = StreamingDraft(self._delivery, place)
+        replies = await self._advisor.router.handle(inbound, on_partial=draft.show)
+        if draft.ts and replies and isinstance(replies[0], AnswerReply):
+            await self._delivery.update(place.channel, draft.ts, render(replies[0]))
+            replies = replies[1:]
+        await self._send(place, replies)
 
     async def _start(self, command: Mapping[str, Any], mode: str, respond: AsyncRespond) -> None:
         inbound = command_inbound(command, Action(ActionKind.ASSESS_START, mode))

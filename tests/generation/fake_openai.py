@@ -26,6 +26,7 @@ class Scripted:
     delay: float = 0.0
     malformed: bool = False
     retry_after: str | None = None
+    chunk_delay: float = 0.0  # seconds between streamed words
 
 
 @dataclass
@@ -88,6 +89,8 @@ class FakeOpenAI:
                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
                 }
                 await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                if step.chunk_delay:
+                    await asyncio.sleep(step.chunk_delay)
             done = {
                 "id": "chatcmpl-test",
                 "object": "chat.completion.chunk",
