@@ -101,7 +101,9 @@ def test_scale_check_answers_file_json(
     assert "expected an option index" in capsys.readouterr().err
 
 
-def test_teams_package_writes_the_app_zip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_teams_package_writes_the_app_zip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import zipfile
 
     app_id = "12345678-1234-1234-1234-1234567890ab"
