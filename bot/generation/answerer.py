@@ -86,8 +86,7 @@ class GenerativeAnswerer:
         if not question:
             return self._extractive.answer("")
         if looks_like_injection(question):
-            text = self._prompts.refusal
-            return AnswerReply(question, text, False, (), "generated", answer_id(question, text))
+            return self._refusal(question)
         query = self._extractive.expand(standalone or retrieval_query or question)
         passages = await asyncio.to_thread(self._extractive.retrieve, query)
         if not passages:
@@ -103,8 +102,7 @@ class GenerativeAnswerer:
             fallback = self._extractive.compose_reply(question, query, passages)
             return replace(fallback, note=self._prompts.unavailable_note)
         if leaks(text, self._prompts.system):
-            text = self._prompts.refusal
-            return AnswerReply(question, text, False, (), "generated", answer_id(question, text))
+            return self._refusal(question)
         cited = map_citations(text, passages)
         return AnswerReply(
             question=question,
@@ -114,6 +112,11 @@ class GenerativeAnswerer:
             mode="generated",
             answer_id=answer_id(question, cited.text),
         )
+
+    def _refusal(self, question: str) -> AnswerReply:
+        """The advisor's own refusal: nothing from the prompt or the passages."""
+        text = self._prompts.refusal
+        return AnswerReply(question, text, False, (), "generated", answer_id(question, text))
 
     async def _generate(
         self, question: str, passages: list[Passage], on_partial: PartialCallback | None
