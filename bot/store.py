@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -462,6 +463,23 @@ class SqlStateStore(ABC):
         return rows[0] if rows else None
 
 
+def _enable_wal(db: sqlite3.Connection, attempts: int = 300) -> None:
+    """Switch to WAL; it needs a moment alone with the file, so retry while others hold it.
+
+    SQLite answers "database is locked" at once (without the busy timeout) when another
+    process is mid-transaction as the journal mode changes, e.g. replicas starting together.
+    """
+    for _ in range(attempts - 1):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.1)
+    db.execute("PRAGMA journal_mode=WAL")
+
+
 class SqliteStateStore(SqlStateStore):
     """``StateStore`` on one SQLite file (or ``":memory:"``).
 
@@ -487,9 +505,9 @@ class SqliteStateStore(SqlStateStore):
             self.path, timeout=30, isolation_level=None, check_same_thread=False
         )
         self._db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        if self.path != ":memory:":
+            _enable_wal(self._db)
         with self._transaction() as tx:
             apply_migrations(tx, self.dialect)
 

@@ -50,17 +50,28 @@ class EventLedger:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-ledger")
 
     async def first_time(self, *keys: str) -> bool:
-        """Record each key; True only if no replica recorded any of them before.
+        """Claim the keys in order; True only if no replica recorded any of them before.
 
-        Every key is recorded even when an earlier one was seen, in one trip to the
-        ledger's thread.
+        The claim stops at the first key already recorded, in one trip to the ledger's
+        thread. Recording the later keys anyway would let two claimants both lose:
+        replica A records an event id and replica B, holding its retry, then finds the
+        id taken but goes on to record the message key before A gets to it, so A finds
+        that one taken, and nobody answers. Stopping at the first key taken, with every
+        caller listing its keys in the same order (event id, then message), leaves
+        exactly one winner, as lock ordering does.
         """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._record, keys)
+        taken = await loop.run_in_executor(self._executor, self._record, keys)
+        if taken:
+            log.info("Slack: %s was already claimed, here or by another replica", taken)
+        return not taken
 
-    def _record(self, keys: tuple[str, ...]) -> bool:
-        firsts = [self._store.remember_event(key) for key in keys if key]
-        return all(firsts)
+    def _record(self, keys: tuple[str, ...]) -> str:
+        """The first key some claim recorded before (nothing after it is recorded), or ""."""
+        for key in keys:
+            if key and not self._store.remember_event(key):
+                return key
+        return ""
 
     def close(self) -> None:
         """Stop the ledger's thread."""

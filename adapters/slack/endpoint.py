@@ -11,6 +11,7 @@ can carry a message; their listeners call ``ack()`` first thing.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Sequence
 
@@ -37,14 +38,19 @@ class EventQueue:
 
     def __init__(self, bolt: AsyncApp) -> None:
         self._bolt = bolt
-        self._queue: asyncio.Queue[tuple[bytes, Headers]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, Headers, contextvars.Context]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
     def put(self, body: bytes, headers: Headers) -> None:
         """Queue an acknowledged event for bolt (parsed by bolt later, off the ack's path)."""
         if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._run(), name="slack-events")
-        self._queue.put_nowait((body, headers))
+            # A context of its own: the worker outlives the request that happened to start it.
+            self._worker = asyncio.get_running_loop().create_task(
+                self._run(), name="slack-events", context=contextvars.Context()
+            )
+        # The event is dispatched in its own request's context, so its logs (and the jobs
+        # its listeners start) carry that request's id.
+        self._queue.put_nowait((body, headers, contextvars.copy_context()))
 
     async def close(self, timeout: float) -> None:
         """Dispatch what is queued (for up to ``timeout`` seconds), then stop."""
@@ -59,17 +65,22 @@ class EventQueue:
 
     async def _run(self) -> None:
         while True:
-            body, headers = await self._queue.get()
+            body, headers, context = await self._queue.get()
             try:
-                request = AsyncBoltRequest(body=body.decode("utf-8"), headers=headers)
-                response = await self._bolt.async_dispatch(request)
-                if response.status >= 400 and response.status != 404:
-                    log.warning("Slack: bolt answered an event with %d", response.status)
-            except Exception:
-                log.exception("Slack: dispatching an event failed")
+                dispatch = self._dispatch(body, headers)
+                await asyncio.get_running_loop().create_task(dispatch, context=context)
             finally:
                 self._queue.task_done()
             await asyncio.sleep(0)  # let requests that arrived meanwhile be acknowledged
+
+    async def _dispatch(self, body: bytes, headers: Headers) -> None:
+        try:
+            request = AsyncBoltRequest(body=body.decode("utf-8"), headers=headers)
+            response = await self._bolt.async_dispatch(request)
+            if response.status >= 400 and response.status != 404:
+                log.warning("Slack: bolt answered an event with %d", response.status)
+        except Exception:
+            log.exception("Slack: dispatching an event failed")
 
 
 class EventsEndpoint:
