@@ -22,14 +22,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from benchmarks.stats import percentile  # noqa: E402
 from bot.runtime import open_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.eval_set import HOLDOUT_FILE, load_eval_set  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from benchmarks.stats import percentile  # noqa: E402
 from tests.slack.mock_web_api import MockSlackWebApi  # noqa: E402
 from tests.slack.signed_slack import (  # noqa: E402
     BOT_TOKEN,
@@ -121,11 +122,6 @@ class LoadGenerator:
 
     async def burst(self, requests: list[bytes]) -> list[Response]:
         return list(await asyncio.gather(*(self.send(r) for r in requests)))
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def describe(name: str, responses: list[Response]) -> str:

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.stats import percentile  # noqa: E402
 from bot.settings import Settings, configure_offline  # noqa: E402
 
 configure_offline()
@@ -57,11 +58,6 @@ QUESTIONS = [
     "How do we get executive sponsorship for scaling AI?",
     "What does the EU AI Act mean for us?",
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def run(requests: int, budget: float, data_dir: Path) -> int:
