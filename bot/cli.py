@@ -160,21 +160,15 @@ async def _ask_all(
     out: TextIO,
 ) -> None:
     """Answer questions in turn; those read from stdin are one conversation."""
-    from bot.router import is_follow_up
+    from bot.router import answer_in_context, follow_up_topic
 
     turns: list[tuple[str, str]] = []
     for question in questions:
         if args.question == "-" and not question:
             continue
-        previous = [text for role, text in turns if role == "user"]
-        follow_up = bool(previous) and is_follow_up(question)
-        topic = f"{question} {previous[-1]}" if follow_up else None
-        if generator is not None:
-            standalone = await generator.standalone_question(question, turns) if follow_up else ""
-            reply = await generator.answer(question, standalone or None, topic)
-        else:
-            reply = runtime.answerer.answer(question, topic)
-        turns += [("user", topic or question), ("assistant", reply.text)]
+        reply = await answer_in_context(runtime.answerer, generator, question, turns)
+        # A chain of follow-ups keeps the first question's topic.
+        turns += [("user", follow_up_topic(question, turns) or question), ("assistant", reply.text)]
         if args.json:
             out.write(json.dumps(answer_json(reply), ensure_ascii=False) + "\n")
         else:

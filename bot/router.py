@@ -63,6 +63,32 @@ def is_follow_up(question: str) -> bool:
     )
 
 
+def follow_up_topic(question: str, turns: list[tuple[str, str]]) -> str | None:
+    """For a follow-up, the question with the previous one's topic added; else None."""
+    previous = [text for role, text in turns if role == "user"]
+    return f"{question} {previous[-1]}" if previous and is_follow_up(question) else None
+
+
+async def answer_in_context(
+    answerer: ExtractiveAnswerer,
+    generator: GenerativeAnswerer | None,
+    question: str,
+    turns: list[tuple[str, str]],
+    on_partial: PartialCallback | None = None,
+) -> AnswerReply:
+    """Answer ``question`` after ``turns`` (oldest first) of the same conversation.
+
+    A follow-up is rewritten into a standalone question by the LLM when there is one;
+    otherwise (or if the rewrite fails) the previous question's topic is carried into
+    retrieval.
+    """
+    topic = follow_up_topic(question, turns)
+    if generator is None:
+        return await asyncio.to_thread(answerer.answer, question, topic)
+    standalone = await generator.standalone_question(question, turns) if topic else ""
+    return await generator.answer(question, standalone or None, topic, on_partial=on_partial)
+
+
 class Router:
     """Dispatches one inbound message to the assessment, feedback or the answerer."""
 
@@ -130,18 +156,9 @@ class Router:
             self._memory.max_age_seconds,
             now,
         )
-        previous = [text for role, text in turns if role == "user"]
-        follow_up = bool(previous) and is_follow_up(question)
-        topic = f"{question} {previous[-1]}" if follow_up else None
-        if self._generator is not None:
-            standalone = (
-                await self._generator.standalone_question(question, turns) if follow_up else ""
-            )
-            reply = await self._generator.answer(
-                question, standalone or None, topic, on_partial=on_partial
-            )
-        else:
-            reply = await asyncio.to_thread(self._answerer.answer, question, topic)
+        reply = await answer_in_context(
+            self._answerer, self._generator, question, turns, on_partial
+        )
         if question:
             await asyncio.to_thread(self._remember, inbound, reply, now)
         return reply
