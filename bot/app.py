@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
 
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
@@ -13,7 +12,7 @@ from bot.generation.answerer import GenerativeAnswerer
 from bot.generation.providers import build_chat_model
 from bot.metrics import AdvisorMetrics
 from bot.router import Router
-from bot.runtime import KnowledgeRuntime, open_knowledge
+from bot.runtime import KnowledgeRuntime, Notify, open_knowledge, to_stderr
 from bot.settings import Settings
 from bot.store import StateStore, open_state_store
 
@@ -40,9 +39,12 @@ class Advisor:
             close()
 
 
-def open_advisor(settings: Settings, log_stream: TextIO | None = None) -> Advisor:
-    """Open the knowledge base (ingesting it if stale), the state store and the router."""
-    knowledge = open_knowledge(settings, auto_ingest=True, log_stream=log_stream)
+def open_advisor(settings: Settings, notify: Notify = to_stderr) -> Advisor:
+    """Open the knowledge base (ingesting it if stale), the state store and the router.
+
+    ``notify`` receives the first-use ingest's progress lines (see ``open_knowledge``).
+    """
+    knowledge = open_knowledge(settings, auto_ingest=True, notify=notify)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_state_store(settings)  # PostgreSQL with DATABASE_URL, else SQLite
     survey, actions = load_assessment()

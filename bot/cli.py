@@ -312,7 +312,8 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
         server_log.info("listening on http://%s:%d", settings.host, settings.port)
         server_log.info("console: http://%s:%d/", settings.host, settings.port)
 
-    advisor = open_advisor(settings)
+    # Under the server every line is a log record, the first-use ingest's included.
+    advisor = open_advisor(settings, notify=logging.getLogger("scale_advisor.knowledge").info)
     try:
         web.run_app(
             build_web_app(advisor),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -56,20 +57,31 @@ def knowledge_is_stale(settings: Settings, store: KnowledgeStore) -> bool:
     return read_state(settings.data_dir).get("knowledge_fingerprint") != knowledge_fingerprint()
 
 
+Notify = Callable[[str], None]
+
+
+def to_stderr(line: str) -> None:
+    """Tell the person at the terminal (the default for command-line tools)."""
+    sys.stderr.write(line + "\n")
+
+
 def open_knowledge(
-    settings: Settings, auto_ingest: bool = True, log_stream: TextIO | None = None
+    settings: Settings, auto_ingest: bool = True, notify: Notify = to_stderr
 ) -> KnowledgeRuntime:
-    """Open the store (ingesting the built-in knowledge first when it is stale)."""
+    """Open the store (ingesting the built-in knowledge first when it is stale).
+
+    ``notify`` receives the lines that say a first-use ingest is running and what it
+    did: plain lines on stderr for a command, log records for the server.
+    """
     client = open_client(settings)  # before the model: a missing Chroma server fails at once
     embeddings = load_embeddings(settings.embedding_model)
     store = open_store(settings, embeddings, client)
     if auto_ingest and knowledge_is_stale(settings, store):
-        stream = log_stream or sys.stderr
-        stream.write("Knowledge base is new or changed: ingesting it first...\n")
+        notify("Knowledge base is new or changed: ingesting it first...")
         report = ingest(store, [GUIDANCE_DIR], settings.data_dir, chunk_size=settings.chunk_size)
-        stream.write(f"Ingested: {report.summary()}\n")
+        notify(f"Ingested: {report.summary()}")
         for path, reason in report.failures:
-            stream.write(f"  failed: {path}: {reason}\n")
+            notify(f"Ingest failed for {path}: {reason}")
     retriever = HybridRetriever(store)
     answerer = ExtractiveAnswerer(retriever, settings.min_relevance)
     return KnowledgeRuntime(settings, store, retriever, answerer)

@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.console.charts import ChartCache, draw_stored_chart
-from adapters.console.render import render, render_all
+from adapters.console.render import log_entries, render, render_all
 from bot.app import Advisor
 from bot.logs import current_request_id
 from bot.messages import Action, ActionKind, Inbound, NoticeReply, Reply, ResultReply
@@ -51,6 +51,8 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 MAX_QUESTION_CHARS = 2000
 MAX_FIELD_CHARS = 200  # button values and refs are short ids
 DEFAULT_THREAD = "main"
+# Where index.html takes the welcome, rendered on the server.
+WELCOME_MARKER = "<!-- welcome -->"
 _BROWSER_ID = re.compile(r"^[0-9a-f]{32}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Same-origin only: no external scripts, styles, fonts or frames; charts come from the API.
@@ -172,15 +174,23 @@ def _user_key(request: web.Request) -> UserKey:
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    """The console page."""
-    _browser_id(request)  # give a first-time browser its id with the page
-    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+    """The console page, with the welcome already in it (it shows before any script runs)."""
+    replies, suggestions = await _welcome(request)
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace(WELCOME_MARKER, log_entries(replies, suggestions), 1)
+    return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
 async def welcome(request: web.Request) -> web.Response:
     """The help text, suggested questions, and any scale-check waiting to be finished."""
+    replies, suggestions = await _welcome(request)
+    return web.json_response({"replies": render_all(replies), "suggestions": suggestions})
+
+
+async def _welcome(request: web.Request) -> tuple[list[Reply], list[str]]:
+    """What a visit opens with: help, a scale-check waiting where it was left, suggestions."""
     console = request.app[CONSOLE_KEY]
-    user_key = _user_key(request)
+    user_key = _user_key(request)  # a first-time browser gets its id with the page
     replies: list[Reply] = [NoticeReply(HELP_TEXT)]
     current = await asyncio.to_thread(console.advisor.assessment.resume, user_key)
     if current is not None:
@@ -188,7 +198,7 @@ async def welcome(request: web.Request) -> web.Response:
     suggestions = [
         s for s in console.advisor.knowledge.answerer.ui.suggestions if s.rstrip().endswith("?")
     ]
-    return web.json_response({"replies": render_all(replies), "suggestions": suggestions})
+    return replies, suggestions
 
 
 async def ask(request: web.Request) -> web.Response:

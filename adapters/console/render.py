@@ -24,7 +24,7 @@ from bot.messages import (
     ResultReply,
 )
 
-__all__ = ["CHART_PATH", "chart_url", "label", "render", "render_all"]
+__all__ = ["CHART_PATH", "chart_url", "label", "log_entries", "render", "render_all"]
 
 CHART_PATH = "/console/api/chart/"
 _ARROW = "\u203a"  # between a document's title and its section
@@ -44,6 +44,23 @@ def label(value: str) -> str:
 def render_all(replies: list[Reply]) -> list[dict[str, object]]:
     """Every reply, rendered, in order."""
     return [render(reply) for reply in replies]
+
+
+def log_entries(replies: list[Reply], suggestions: list[str]) -> str:
+    """Replies and suggestion chips as the page's conversation log shows them.
+
+    The same markup the page's script builds for a reply (``entry advisor <kind>``), so
+    the welcome can be served inside the page and shows before any script runs.
+    """
+    entries = [
+        f'<div class="entry advisor {escape(str(item["kind"]))}">{item["html"]}</div>'
+        for item in render_all(replies)
+    ]
+    if suggestions:
+        chips = "".join(_button(text, "chip", ask=text) for text in suggestions)
+        box = f'<div class="suggestions">{chips}</div>'
+        entries.append(f'<div class="entry advisor suggestions-entry">{box}</div>')
+    return "\n".join(entries)
 
 
 def render(reply: Reply) -> dict[str, object]:

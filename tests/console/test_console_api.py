@@ -90,6 +90,10 @@ async def test_the_page_is_served_at_the_root_with_a_browser_cookie(
         assert BROWSER_COOKIE in response.cookies
         page = await response.text()
     assert '<script src="/console/static/console.js"' in page
+    # The welcome is in the served HTML, not fetched by a script after the page loads.
+    log_html = page.split('<section id="log"', 1)[1].split("</section>", 1)[0]
+    assert 'class="entry advisor notice"' in log_html and "scale-check" in log_html
+    assert log_html.count('class="chip"') >= 3 and "<!-- welcome -->" not in page
     for asset in ("/console/static/console.js", "/console/static/console.css"):
         async with client.get(asset) as response:
             assert response.status == 200, asset
@@ -186,6 +190,9 @@ async def test_an_unfinished_scale_check_is_offered_again_on_the_next_visit(
     assert kinds == ["notice", "notice", "question"]
     assert welcome["replies"][-1]["question_id"] == first["question_id"]
     assert welcome["suggestions"] and all(s.endswith("?") for s in welcome["suggestions"])
+    async with client.get("/") as response:  # the page itself opens with the same question
+        page = await response.text()
+    assert f'data-ref="{first["assessment_id"]}:{first["question_id"]}"' in page
 
 
 # --- bad input --------------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 The served app is ``build_web_app`` on loopback, as ``scale-advisor serve`` runs it.
 Playwright's own browser download is never used: the browser is /usr/bin/chromium
-(``.ci/setup-browser.sh`` installs it). Without it the tests are skipped, except in
-CI (``CI`` set), where a missing browser is a failure.
+(``.ci/setup-browser.sh`` installs it). Without it the tests fail, never skip.
 
 Set ``CONSOLE_SCREENSHOT_DIR`` to keep screenshots of the answer and the result.
 """
@@ -83,6 +82,36 @@ async def page(console_server: ConsoleServer, tmp_path: Path) -> AsyncIterator[A
         yield page
         await context.close()
     assert problems == []
+
+
+async def test_the_page_shows_its_welcome_before_any_script_runs(
+    console_server: ConsoleServer, tmp_path: Path
+) -> None:
+    """With scripts off, the served HTML alone shows the help and the suggested questions."""
+    async_api = _require_browser()
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(
+            java_script_enabled=False, viewport={"width": 1100, "height": 900}
+        )
+        page = await context.new_page()
+        await page.goto(console_server.url + "/", wait_until="domcontentloaded")
+        shot = tmp_path / "console-at-load.png"
+        await page.locator("#log").screenshot(path=str(shot))
+        notice = page.locator("#log .entry.notice")
+        assert await notice.is_visible()
+        assert "scale-check" in await notice.inner_text()
+        chips = page.locator("#log .suggestions button.chip")
+        assert await chips.count() >= 3
+        assert (await chips.first.inner_text()).endswith("?")
+        await browser.close()
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        low, high = image.convert("L").getextrema()
+        assert image.height > 100 and high - low > 100  # text on a background, not blank
 
 
 async def screenshot(page: Any, top: Any, name: str) -> None:

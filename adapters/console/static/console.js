@@ -70,23 +70,6 @@
     entry("advisor error").appendChild(card);
   }
 
-  function showSuggestions(suggestions) {
-    if (!suggestions.length) {
-      return;
-    }
-    const box = document.createElement("div");
-    box.className = "suggestions";
-    for (const text of suggestions) {
-      const chip = document.createElement("button");
-      chip.type = "button";
-      chip.className = "chip";
-      chip.dataset.ask = text;
-      chip.textContent = text;
-      box.appendChild(chip);
-    }
-    entry("advisor suggestions-entry").appendChild(box);
-  }
-
   async function send(path, body, echo, lockedButtons) {
     if (busy) {
       return;
@@ -164,11 +147,6 @@
     );
   });
 
-  call("welcome")
-    .then((data) => {
-      showReplies(data.replies);
-      showSuggestions(data.suggestions || []);
-    })
-    .catch((error) => showError(error.message))
-    .finally(() => input.focus());
+  // The welcome and the suggestions come inside the page from the server.
+  input.focus();
 })();
