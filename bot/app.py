@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.answering.generated import GenerativeAnswerer
+from bot.answering.providers import build_chat_model
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
-from bot.generation.answerer import GenerativeAnswerer
-from bot.generation.providers import build_chat_model
 from bot.metrics import AdvisorMetrics
 from bot.router import Router
 from bot.runtime import KnowledgeRuntime, Notify, open_knowledge, to_stderr

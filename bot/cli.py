@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
+from bot.answering.providers import ProviderError
 from bot.errors import BackendUnavailableError
-from bot.generation.providers import ProviderError
 from bot.messages import AnswerReply
 from bot.settings import Settings, configure_offline
 
 if TYPE_CHECKING:
-    from bot.generation.answerer import GenerativeAnswerer
+    from bot.answering.generated import GenerativeAnswerer
     from bot.runtime import KnowledgeRuntime
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -379,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"scale-advisor: invalid settings: {problems}\n")
         return EXIT_USAGE
     if args.command in ("ask", "serve"):
-        from bot.generation.providers import settings_problems
+        from bot.answering.providers import settings_problems
 
         llm_problems = settings_problems(settings)
         if llm_problems:

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.answerer import ExtractiveAnswerer
+from bot.answering.extractive import ExtractiveAnswerer
+from bot.answering.generated import GenerativeAnswerer, PartialCallback
+from bot.answering.text import tokenize
 from bot.assessment.service import AssessmentService
-from bot.generation.answerer import GenerativeAnswerer, PartialCallback
 from bot.messages import (
     Action,
     ActionKind,
@@ -26,7 +27,6 @@ from bot.messages import (
 )
 from bot.metrics import AdvisorMetrics
 from bot.store import StateStore
-from bot.text import tokenize
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)

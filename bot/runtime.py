@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.answerer import ExtractiveAnswerer
+from bot.answering.extractive import ExtractiveAnswerer
+from bot.answering.retrieval import HybridRetriever
 from bot.embeddings import load_embeddings
-from bot.retrieval import HybridRetriever
 from bot.settings import Settings
 from bot.vectorstore import KnowledgeStore, open_client, open_store
 from ingest.pipeline import IngestReport, ingest, knowledge_fingerprint, read_state

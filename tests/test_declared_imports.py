@@ -89,7 +89,7 @@ def test_every_imported_third_party_module_is_declared() -> None:
 def test_an_undeclared_import_is_reported(tmp_path: Path) -> None:
     module = tmp_path / "uses_things.py"
     module.write_text(
-        "import os\nimport yaml\nfrom numpy import array\nfrom bot.text import tokenize\n"
+        "import os\nimport yaml\nfrom numpy import array\nfrom bot.answering.text import tokenize\n"
         "if True:\n    from . import sibling\n    import not_installed_anywhere\n",
         encoding="utf-8",
     )

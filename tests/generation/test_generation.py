@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.generated import GenerativeAnswerer
+from bot.answering.prompt import Prompts
+from bot.answering.providers import ProviderError, build_chat_model, settings_problems
 from bot.app import Advisor
-from bot.generation.answerer import GenerativeAnswerer
-from bot.generation.prompt import Prompts
-from bot.generation.providers import ProviderError, build_chat_model, settings_problems
 from bot.messages import AnswerReply, Inbound
 from bot.router import Router
 from bot.runtime import KnowledgeRuntime

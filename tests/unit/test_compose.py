@@ -1,7 +1,7 @@
 import re
 
-from bot.compose import MAX_ANSWER_CHARS, compose, relevant_passages, split_units
-from bot.retrieval import Passage
+from bot.answering.compose import MAX_ANSWER_CHARS, compose, relevant_passages, split_units
+from bot.answering.retrieval import Passage
 
 
 def _passage(

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.fusion import (
+from bot.answering.fusion import (
     HEADING_WEIGHT,
     INTRO_PENALTY,
     drop_near_duplicates,

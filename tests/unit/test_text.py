@@ -1,4 +1,4 @@
-from bot.text import split_sentences, stem, tokenize
+from bot.answering.text import split_sentences, stem, tokenize
 
 
 def test_british_and_american_spellings_share_a_stem() -> None:

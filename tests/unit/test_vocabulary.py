@@ -1,4 +1,4 @@
-from bot.vocabulary import Vocabulary
+from bot.answering.vocabulary import Vocabulary
 
 
 def test_user_words_bring_the_knowledge_base_terms() -> None:

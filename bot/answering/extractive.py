@@ -9,10 +9,10 @@ from typing import Protocol
 
 import yaml
 
-from bot.compose import compose, relevant_passages
+from bot.answering.compose import compose, relevant_passages
+from bot.answering.retrieval import Passage
+from bot.answering.vocabulary import Vocabulary
 from bot.messages import AnswerReply, Source
-from bot.retrieval import Passage
-from bot.vocabulary import Vocabulary
 from knowledge import KNOWLEDGE_ROOT
 
 

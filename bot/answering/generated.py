@@ -14,17 +14,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.answerer import ExtractiveAnswerer, answer_id, to_sources
-from bot.generation.citations import map_citations
-from bot.generation.prompt import (
+from bot.answering.citations import map_citations
+from bot.answering.extractive import ExtractiveAnswerer, answer_id, to_sources
+from bot.answering.prompt import (
     Prompts,
     answer_messages,
     leaks,
     looks_like_injection,
     rewrite_messages,
 )
+from bot.answering.retrieval import Passage
 from bot.messages import AnswerReply
-from bot.retrieval import Passage
 
 log = logging.getLogger("scale_advisor.generation")
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.fusion import drop_near_duplicates, fuse_scores, heading_adjustment
-from bot.text import tokenize
+from bot.answering.fusion import drop_near_duplicates, fuse_scores, heading_adjustment
+from bot.answering.text import tokenize
 from bot.vectorstore import KnowledgeStore
 
 

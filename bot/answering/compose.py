@@ -9,8 +9,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.retrieval import Passage
-from bot.text import split_sentences, tokenize
+from bot.answering.retrieval import Passage
+from bot.answering.text import split_sentences, tokenize
 
 MAX_ANSWER_CHARS = 1200
 MAX_PASSAGES = 2

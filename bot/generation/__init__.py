@@ -1,1 +1,0 @@
-"""Generated answers through LangChain chat models, grounded in retrieved passages."""
