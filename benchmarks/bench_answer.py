@@ -25,20 +25,23 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 from benchmarks.stats import percentile  # noqa: E402
 from bot.runtime import open_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.eval_set import HOLDOUT_FILE, load_eval_set  # noqa: E402
+from tests.eval_set import load_sets  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    on_topic, off_topic = load_eval_set()
-    held_on, held_off = load_eval_set(HOLDOUT_FILE)
-    questions = [q.question for q in on_topic + held_on] + off_topic + held_off
+    questions = [
+        item.question for s in load_sets() for item in (*s.on_topic, *s.off_topic)
+    ]
 
     with tempfile.TemporaryDirectory() as data_dir:
-        runtime = open_knowledge(Settings(_env_file=None, data_dir=Path(data_dir)))  # type: ignore[call-arg]
-        embeddings, chunks = runtime.store.embeddings, runtime.store.chunks
+        runtime = open_knowledge(
+            Settings(_env_file=None, data_dir=Path(data_dir)),  # type: ignore[call-arg]
+            notify=lambda _: None,
+        )
+        embeddings, store = runtime.store.embeddings, runtime.store
         for question in questions[:10]:  # warm up both paths
             runtime.answerer.answer(question)
         ask_ms: list[float] = []
@@ -47,7 +50,7 @@ def main() -> None:
             for question in questions:
                 start = time.perf_counter()
                 vector = embeddings.embed_query(question)
-                chunks.query(query_embeddings=[vector], n_results=12, include=["distances"])
+                store.nearest_sections(vector, 16)
                 floor_ms.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
                 runtime.answerer.answer(question)

@@ -49,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
         "question", help='the question, or "-" to read one question per line from stdin'
     )
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help='with "-": the lines are one conversation (a line that cannot stand alone '
+        "is a follow-up of the one before); without it each line is answered on its own",
+    )
+    ask.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the candidate sections with their scores and why the question is "
+        "covered or not (for curators)",
+    )
 
     questions = commands.add_parser("questions", help="print the assessment's question bank")
     questions.add_argument("--json", action="store_true", help="print it as JSON (the default)")
@@ -123,6 +135,10 @@ def _render_answer(reply: AnswerReply, out: TextIO) -> None:
         out.write("\nSources:\n")
         for source in reply.sources:
             out.write(f"  [{source.number}] {source.title} > {source.section}  ({source.source})\n")
+    if reply.related:
+        out.write("\nSee also:\n")
+        for related in reply.related:
+            out.write(f"  - {related.title}  (ask: {related.question})\n")
 
 
 def answer_json(reply: AnswerReply) -> dict[str, object]:
@@ -136,6 +152,7 @@ def answer_json(reply: AnswerReply) -> dict[str, object]:
             for s in reply.sources
         ],
         "mode": reply.mode,
+        "see_also": [{"title": r.title, "question": r.question} for r in reply.related],
     }
 
 
@@ -159,16 +176,20 @@ async def _ask_all(
     args: argparse.Namespace,
     out: TextIO,
 ) -> None:
-    """Answer questions in turn; those read from stdin are one conversation."""
-    from bot.router import answer_in_context, follow_up_topic
+    """Answer questions in turn: each on its own, or as one conversation (``--conversation``)."""
+    from bot.answering.follow_up import answer_in_context
 
     turns: list[tuple[str, str]] = []
     for question in questions:
         if args.question == "-" and not question:
             continue
-        reply = await answer_in_context(runtime.answerer, generator, question, turns)
-        # A chain of follow-ups keeps the first question's topic.
-        turns += [("user", follow_up_topic(question, turns) or question), ("assistant", reply.text)]
+        if args.explain:
+            _explain(runtime, question, turns if args.conversation else [], args.json, out)
+            continue
+        reply, asked = await answer_in_context(
+            runtime.answerer, generator, question, turns if args.conversation else []
+        )
+        turns += [("user", asked), ("assistant", reply.text)]
         if args.json:
             out.write(json.dumps(answer_json(reply), ensure_ascii=False) + "\n")
         else:
@@ -176,6 +197,63 @@ async def _ask_all(
             if args.question == "-":
                 out.write("\n")
         out.flush()
+
+
+def _explain(
+    runtime: KnowledgeRuntime,
+    question: str,
+    turns: list[tuple[str, str]],
+    as_json: bool,
+    out: TextIO,
+) -> None:
+    """Print the candidates, their scores and the coverage decision for one question."""
+    from bot.answering.follow_up import follow_up_topic
+
+    answerer = runtime.answerer
+    explanation = answerer.explain(
+        question, follow_up_topic(question, turns, answerer.topic_words)
+    )
+    retrieval = explanation.retrieval
+    candidates = [
+        {
+            "section": p.label,
+            "title": p.heading_path,
+            "score": round(p.score, 4),
+            "similarity": round(p.similarity, 4),
+            "term_share": round(p.lexical, 4),
+        }
+        for p in retrieval.candidates
+    ]
+    outside = retrieval.out_of_scope
+    if as_json:
+        document = {
+            "question": question,
+            "query": explanation.query,
+            "covered": explanation.coverage.covered,
+            "reason": explanation.coverage.reason,
+            "candidates": candidates,
+            "nearest_out_of_scope": {
+                "kind": outside.kind,
+                "question": outside.question,
+                "similarity": round(outside.similarity, 4),
+            },
+        }
+        out.write(json.dumps(document, ensure_ascii=False) + "\n")
+        return
+    out.write(f"question: {question}\n")
+    if explanation.query != question:
+        out.write(f"searched: {explanation.query}\n")
+    out.write(f"{explanation.coverage.reason}\n\n")
+    out.write(f"  {'score':>6} {'cosine':>6} {'words':>5}  section\n")
+    for row in candidates:
+        out.write(
+            f"  {row['score']:6.3f} {row['similarity']:6.3f} {row['term_share']:5.0%}  "
+            f"{row['section']}\n"
+        )
+    out.write(
+        f"\n  nearest out-of-scope: {outside.similarity:.3f} ({outside.kind or 'none'}) "
+        f"{outside.question}\n\n"
+    )
 
 
 def _cmd_ingest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:

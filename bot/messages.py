@@ -71,8 +71,16 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A related section offered under an answer ("See also"), and how to ask for it."""
+
+    title: str  # "Document title > Section"
+    question: str  # what a "See also" button asks
+
+
+@dataclass(frozen=True)
 class AnswerReply:
-    """An answer to a question, with numbered sources."""
+    """An answer to a question, with numbered sources and related sections."""
 
     question: str
     text: str
@@ -81,6 +89,7 @@ class AnswerReply:
     mode: str = "extractive"
     answer_id: str = ""
     note: str = ""  # e.g. "the generator was unavailable"
+    related: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.answering.extractive import ExtractiveAnswerer
+from bot.answering.follow_up import answer_in_context
 from bot.answering.generated import GenerativeAnswerer, PartialCallback
-from bot.answering.text import tokenize
 from bot.assessment.service import AssessmentService
 from bot.messages import (
     Action,
@@ -30,14 +30,6 @@ from bot.store import StateStore
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
-# A short question, or one that points back ("that", "it", "and what about"), is read
-# as a follow-up: the previous question's topic is carried into retrieval.
-_FOLLOW_UP = re.compile(
-    r"\b(it|that|this|those|these|them|there|same)\b|^(and|but|also|what about|how about)\b",
-    re.IGNORECASE,
-)
-FOLLOW_UP_MAX_TERMS = 8  # longer questions stand on their own, pronouns or not
-SHORT_QUESTION_TERMS = 3  # "why?", "how long?": nothing to go on without the topic
 
 
 @dataclass(frozen=True)
@@ -53,40 +45,6 @@ HELP_TEXT = (
     "\u201cHow do we move a pilot into production?\u201d. Type `scale-check` (or "
     "`scale-check quick`) for a maturity assessment with recommendations."
 )
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the conversation before it."""
-    terms = len(tokenize(question))
-    return terms <= SHORT_QUESTION_TERMS or (
-        terms <= FOLLOW_UP_MAX_TERMS and bool(_FOLLOW_UP.search(question))
-    )
-
-
-def follow_up_topic(question: str, turns: list[tuple[str, str]]) -> str | None:
-    """For a follow-up, the question with the previous one's topic added; else None."""
-    previous = [text for role, text in turns if role == "user"]
-    return f"{question} {previous[-1]}" if previous and is_follow_up(question) else None
-
-
-async def answer_in_context(
-    answerer: ExtractiveAnswerer,
-    generator: GenerativeAnswerer | None,
-    question: str,
-    turns: list[tuple[str, str]],
-    on_partial: PartialCallback | None = None,
-) -> AnswerReply:
-    """Answer ``question`` after ``turns`` (oldest first) of the same conversation.
-
-    A follow-up is rewritten into a standalone question by the LLM when there is one;
-    otherwise (or if the rewrite fails) the previous question's topic is carried into
-    retrieval.
-    """
-    topic = follow_up_topic(question, turns)
-    if generator is None:
-        return await asyncio.to_thread(answerer.answer, question, topic)
-    standalone = await generator.standalone_question(question, turns) if topic else ""
-    return await generator.answer(question, standalone or None, topic, on_partial=on_partial)
 
 
 class Router:
@@ -143,9 +101,7 @@ class Router:
     ) -> AnswerReply:
         """Answer a question with the thread's earlier turns as context, and remember it.
 
-        A follow-up is rewritten into a standalone question by the LLM when there is
-        one; otherwise (or if the rewrite fails) the previous question's topic is
-        carried into retrieval.
+        Only a message that cannot stand alone is a follow-up (``bot.answering.follow_up``).
         """
         question = inbound.text.strip()
         now = self._clock()
@@ -156,15 +112,16 @@ class Router:
             self._memory.max_age_seconds,
             now,
         )
-        reply = await answer_in_context(
+        reply, asked = await answer_in_context(
             self._answerer, self._generator, question, turns, on_partial
         )
         if question:
-            await asyncio.to_thread(self._remember, inbound, reply, now)
+            await asyncio.to_thread(self._remember, inbound, reply, asked, now)
         return reply
 
-    def _remember(self, inbound: Inbound, reply: AnswerReply, now: datetime) -> None:
-        self._store.append_turn(inbound.thread_key, "user", reply.question, now)
+    def _remember(self, inbound: Inbound, reply: AnswerReply, asked: str, now: datetime) -> None:
+        # The user's turn keeps the topic a follow-up leaned on, so a chain keeps it.
+        self._store.append_turn(inbound.thread_key, "user", asked, now)
         self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
         self._store.record_answer(
             inbound.user_key, reply.answer_id, reply.question, reply.text, reply.covered

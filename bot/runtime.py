@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.answering.coverage import CoverageRule
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.retrieval import HybridRetriever
 from bot.embeddings import load_embeddings
@@ -50,7 +51,7 @@ def knowledge_is_stale(settings: Settings, store: KnowledgeStore) -> bool:
     know what others ingested, and an ingest from there would delete the chunks of
     documents that exist only on the machine that ingested them.
     """
-    if store.chunks.count() == 0:
+    if store.count() == 0:
         return True
     if settings.chroma_host:
         return False
@@ -82,6 +83,11 @@ def open_knowledge(
         notify(f"Ingested: {report.summary()}")
         for path, reason in report.failures:
             notify(f"Ingest failed for {path}: {reason}")
-    retriever = HybridRetriever(store)
-    answerer = ExtractiveAnswerer(retriever, settings.min_relevance)
+    retriever = HybridRetriever(store, embeddings)
+    rule = (
+        CoverageRule()
+        if settings.min_relevance is None
+        else CoverageRule(min_similarity=settings.min_relevance)
+    )
+    answerer = ExtractiveAnswerer(retriever, rule)
     return KnowledgeRuntime(settings, store, retriever, answerer)

@@ -37,10 +37,13 @@ class Settings(BaseSettings):
     collection: str = Field(
         default="scaling-advisor", validation_alias=AliasChoices("SCALE_ADVISOR_COLLECTION")
     )
-    min_relevance: float = Field(
-        default=0.44,
+    min_relevance: float | None = Field(
+        default=None,
         validation_alias=AliasChoices("SCALE_ADVISOR_MIN_RELEVANCE"),
-        description="Cosine similarity below which a question counts as not covered.",
+        description=(
+            "Cosine similarity below which a question counts as not covered "
+            "(unset: the coverage rule's own, bot/answering/coverage.py)."
+        ),
     )
     chunk_size: int = Field(default=1200, validation_alias=AliasChoices("SCALE_ADVISOR_CHUNK_SIZE"))
 

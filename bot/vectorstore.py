@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from bot.answering.index import Neighbour, StoredPhrasing, StoredSection
 from bot.errors import BackendUnavailableError
 from bot.settings import Settings, configure_offline
 
@@ -65,36 +65,176 @@ def _reason(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
-@dataclass
 class KnowledgeStore:
-    """The advisor's vector store: section chunks, and the ways users ask for each one.
+    """The advisor's vector store: the one class that touches its Chroma collections.
 
-    ``questions`` holds one record per user phrasing of a section (front matter
-    ``questions``), each pointing at its chunk through the ``parent`` metadata, so a
-    question can match a section by its phrasing as well as by its text.
+    Three collections in cosine space, each behind LangChain's ``Chroma``:
+
+    - ``<name>``: one record per section (chunk), with its metadata;
+    - ``<name>-questions``: the ways users ask for each section (front matter
+      ``questions``), each pointing at its section through the ``parent`` metadata;
+    - ``<name>-out-of-scope``: questions the advisor does not cover, by kind
+      (``knowledge/out_of_scope.yaml``), for the coverage rule.
+
+    Vectors are computed by ``embeddings`` (through LangChain) as records are added.
     """
 
-    vectors: Any  # the LangChain Chroma wrapper over the chunks
-    chunks: Any  # the chromadb collection behind it
-    questions: Any  # a chromadb collection of phrasings
-    embeddings: Embeddings
+    def __init__(self, client: Any, name: str, embeddings: Embeddings) -> None:
+        """Open (or create) the three collections of ``name`` on ``client``."""
+        from langchain_chroma import Chroma
+
+        configuration: Any = {"hnsw": {"space": "cosine"}}
+        self.embeddings = embeddings
+        self.name = name
+        self._sections, self._phrasings, self._out_of_scope = (
+            Chroma(
+                collection_name=collection,
+                embedding_function=embeddings,
+                client=client,
+                collection_configuration=configuration,
+            )
+            for collection in (name, f"{name}-questions", f"{name}-out-of-scope")
+        )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many sections the store holds."""
+        return len(self._sections.get(include=[])["ids"])
+
+    def sections(self, where: dict[str, Any] | None = None) -> list[StoredSection]:
+        """Every section (or those matching ``where``), with text, metadata and vector."""
+        data = self._sections.get(where=where, include=["documents", "metadatas", "embeddings"])
+        return [
+            StoredSection(str(i), str(text or ""), _strings(meta), _vector(vector))
+            for i, text, meta, vector in zip(
+                data["ids"], data["documents"] or [], data["metadatas"] or [], _rows(data),
+                strict=False,
+            )
+        ]
+
+    def section_ids_by_path(self) -> dict[str, set[str]]:
+        """The stored section ids of each source file path."""
+        data = self._sections.get(include=["metadatas"])
+        by_path: dict[str, set[str]] = {}
+        for chunk_id, meta in zip(data["ids"], data["metadatas"] or [], strict=False):
+            by_path.setdefault(str((meta or {}).get("path", "")), set()).add(str(chunk_id))
+        return by_path
+
+    def phrasings(self) -> list[StoredPhrasing]:
+        """Every user phrasing of a section, with its vector."""
+        return _phrasing_records(self._phrasings)
+
+    def out_of_scope(self) -> list[StoredPhrasing]:
+        """Every out-of-scope question, its kind as ``parent``, with its vector."""
+        return _phrasing_records(self._out_of_scope)
+
+    def nearest_sections(self, vector: list[float], n: int) -> list[Neighbour]:
+        """The ``n`` sections nearest to ``vector`` by their own text, nearest first."""
+        return _nearest(self._sections, vector, n, parent_key="")
+
+    def nearest_phrasings(self, vector: list[float], n: int) -> list[Neighbour]:
+        """The ``n`` phrasings nearest to ``vector``; ``parent`` is the section they ask for."""
+        return _nearest(self._phrasings, vector, n, parent_key="parent")
+
+    def nearest_out_of_scope(self, vector: list[float], n: int) -> list[Neighbour]:
+        """The ``n`` out-of-scope questions nearest to ``vector``; ``parent`` is their kind."""
+        return _nearest(self._out_of_scope, vector, n, parent_key="kind")
+
+    # --- writing -------------------------------------------------------------------------
+
+    def add_sections(
+        self,
+        sections: list[tuple[str, str, dict[str, str]]],
+        phrasings: list[tuple[str, str, str]],
+    ) -> None:
+        """Embed and store sections ``(id, text, metadata)``, phrasings ``(id, parent, text)``."""
+        if sections:
+            self._sections.add_texts(
+                [text for _, text, _ in sections],
+                metadatas=[meta for _, _, meta in sections],
+                ids=[chunk_id for chunk_id, _, _ in sections],
+            )
+        if phrasings:
+            self._phrasings.add_texts(
+                [text for _, _, text in phrasings],
+                metadatas=[{"parent": parent} for _, parent, _ in phrasings],
+                ids=[phrasing_id for phrasing_id, _, _ in phrasings],
+            )
+
+    def remove_sections(self, chunk_ids: list[str]) -> None:
+        """Delete sections and the phrasings that point at them."""
+        if chunk_ids:
+            self._sections.delete(ids=chunk_ids)
+            self._phrasings.delete(where={"parent": {"$in": chunk_ids}})
+
+    def replace_out_of_scope(self, wanted: dict[str, tuple[str, str]]) -> tuple[int, int]:
+        """Make the out-of-scope bank hold exactly ``wanted`` (id -> (kind, question)).
+
+        Only new questions are embedded. Returns how many were added and removed.
+        """
+        stored = set(self._out_of_scope.get(include=[])["ids"])
+        removed = sorted(stored - set(wanted))
+        if removed:
+            self._out_of_scope.delete(ids=removed)
+        added = [i for i in wanted if i not in stored]
+        if added:
+            self._out_of_scope.add_texts(
+                [wanted[i][1] for i in added],
+                metadatas=[{"kind": wanted[i][0]} for i in added],
+                ids=added,
+            )
+        return len(added), len(removed)
+
+
+def _strings(meta: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(meta or {}).items()}
+
+
+def _rows(data: Any) -> list[Any]:
+    """The embeddings of a ``get`` result, one per id (empty vectors when there are none)."""
+    embeddings = data.get("embeddings")
+    return [()] * len(data["ids"]) if embeddings is None else list(embeddings)
+
+
+def _vector(value: Any) -> tuple[float, ...]:
+    return tuple(float(x) for x in value) if value is not None else ()
+
+
+def _phrasing_records(collection: Any) -> list[StoredPhrasing]:
+    data = collection.get(include=["documents", "metadatas", "embeddings"])
+    return [
+        StoredPhrasing(
+            str(i),
+            str((meta or {}).get("parent") or (meta or {}).get("kind") or ""),
+            str(text or ""),
+            _vector(vector),
+        )
+        for i, text, meta, vector in zip(
+            data["ids"], data["documents"] or [], data["metadatas"] or [], _rows(data),
+            strict=False,
+        )
+    ]
+
+
+def _nearest(collection: Any, vector: list[float], n: int, parent_key: str) -> list[Neighbour]:
+    if n <= 0:
+        return []
+    found = collection.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+    return [
+        Neighbour(
+            str(document.id),
+            str(document.metadata.get(parent_key, "")) if parent_key else str(document.id),
+            document.page_content,
+            1.0 - float(distance),  # cosine distance -> similarity
+        )
+        for document, distance in found
+    ]
 
 
 def open_store(
     settings: Settings, embeddings: Embeddings, client: Any | None = None
 ) -> KnowledgeStore:
     """Open (or create) the advisor's collections, in cosine space."""
-    from langchain_chroma import Chroma
-
     client = client if client is not None else open_client(settings)
-    configuration: Any = {"hnsw": {"space": "cosine"}}
-    vectors = Chroma(
-        collection_name=settings.collection,
-        embedding_function=embeddings,
-        client=client,
-        collection_configuration=configuration,
-    )
-    questions = client.get_or_create_collection(
-        f"{settings.collection}-questions", configuration=configuration
-    )
-    return KnowledgeStore(vectors, vectors._collection, questions, embeddings)
+    return KnowledgeStore(client, settings.collection, embeddings)

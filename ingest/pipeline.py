@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
+
 from bot.vectorstore import KnowledgeStore
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from ingest.splitter import Chunk, split_document
-from knowledge import GUIDANCE_DIR
+from knowledge import GUIDANCE_DIR, OUT_OF_SCOPE_FILE
 
 EMBED_BATCH = 64
 STATE_FILE = "ingest-state.json"
@@ -87,11 +89,13 @@ def collect_files(paths: Sequence[Path]) -> list[tuple[Path, str]]:
 
 
 def knowledge_fingerprint(folder: Path = GUIDANCE_DIR) -> str:
-    """A hash of the built-in knowledge base's files, to tell when it changed."""
+    """A hash of the built-in guidance and out-of-scope bank, to tell when they changed."""
     digest = hashlib.sha256()
     for file in sorted(folder.rglob("*.md")):
         digest.update(file.relative_to(folder).as_posix().encode())
         digest.update(file.read_bytes())
+    if OUT_OF_SCOPE_FILE.exists():
+        digest.update(OUT_OF_SCOPE_FILE.read_bytes())
     return digest.hexdigest()
 
 
@@ -135,24 +139,38 @@ class _Progress:
 
 
 def _add(store: KnowledgeStore, batch: list[Chunk]) -> None:
-    """Embed a batch of chunks and their users' phrasings in one model call and store both."""
-    phrasings = [(chunk, n, text) for chunk in batch for n, text in enumerate(chunk.questions)]
-    vectors = store.embeddings.embed_documents(
-        [chunk.text for chunk in batch] + [text for _, _, text in phrasings]
+    """Embed and store a batch of chunks and their users' phrasings."""
+    store.add_sections(
+        [(chunk.chunk_id, chunk.text, chunk.metadata()) for chunk in batch],
+        [
+            (f"{chunk.chunk_id}-{n}", chunk.chunk_id, text)
+            for chunk in batch
+            for n, text in enumerate(chunk.questions)
+        ],
     )
-    store.chunks.upsert(
-        ids=[chunk.chunk_id for chunk in batch],
-        embeddings=vectors[: len(batch)],
-        documents=[chunk.text for chunk in batch],
-        metadatas=[chunk.metadata() for chunk in batch],
-    )
-    if phrasings:
-        store.questions.upsert(
-            ids=[f"{chunk.chunk_id}-{n}" for chunk, n, _ in phrasings],
-            embeddings=vectors[len(batch) :],
-            documents=[text for _, _, text in phrasings],
-            metadatas=[{"parent": chunk.chunk_id, "path": chunk.path} for chunk, _, _ in phrasings],
-        )
+
+
+def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> dict[str, tuple[str, str]]:
+    """The out-of-scope bank as id -> (kind, question); ids are hashes of both.
+
+    Raises:
+        LoadError: The file is not a mapping of kinds to lists of questions.
+
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise LoadError(path, f"cannot be read as YAML ({error.__class__.__name__})") from error
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise LoadError(path, "must map each kind to a list of questions")
+    bank: dict[str, tuple[str, str]] = {}
+    for kind, questions in data.items():
+        for question in questions:
+            text = str(question).strip()
+            if text:
+                key = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()[:32]
+                bank[key] = (str(kind), text)
+    return bank
 
 
 def ingest(
@@ -167,10 +185,7 @@ def ingest(
     report = IngestReport()
     files = collect_files(list(paths))
     guidance_root = GUIDANCE_DIR.resolve()
-    existing = store.chunks.get(include=["metadatas"])
-    stored_by_path: dict[str, set[str]] = {}
-    for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or [], strict=False):
-        stored_by_path.setdefault(str((metadata or {}).get("path", "")), set()).add(chunk_id)
+    stored_by_path = store.section_ids_by_path()
 
     to_add: list[Chunk] = []
     to_remove: list[str] = []
@@ -199,14 +214,20 @@ def ingest(
         else:
             report.chunks_unchanged += len(ids)
 
-    if to_remove:
-        store.chunks.delete(ids=to_remove)
-        store.questions.delete(where={"parent": {"$in": to_remove}})
+    store.remove_sections(to_remove)
     report.chunks_removed = len(to_remove)
     for start in range(0, len(to_add), EMBED_BATCH):
         _add(store, to_add[start : start + EMBED_BATCH])
     report.chunks_added = len(to_add)
-    knowledge_failed = any(Path(path).is_relative_to(guidance_root) for path, _ in report.failures)
+    if any(file.is_relative_to(guidance_root) for file, _ in files):
+        try:  # the built-in knowledge comes with the bank of what it does not cover
+            store.replace_out_of_scope(load_out_of_scope())
+        except LoadError as error:
+            report.failures.append((str(error.path), error.reason))
+    knowledge_failed = any(
+        Path(path).is_relative_to(guidance_root) or Path(path) == OUT_OF_SCOPE_FILE
+        for path, _ in report.failures
+    )
     if not knowledge_failed and any(file.is_relative_to(guidance_root) for file, _ in files):
         _write_state(data_dir, {"knowledge_fingerprint": knowledge_fingerprint()})
     report.seconds = time.perf_counter() - started

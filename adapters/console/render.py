@@ -107,6 +107,13 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
             for s in reply.sources
         )
         parts.append(f'<div class="sources"><h3>Sources</h3><ol>{items}</ol></div>')
+    if reply.covered and reply.related:
+        links = "".join(
+            f'<li><a href="#" data-ask="{escape(r.question, quote=True)}">'
+            f"{escape(r.title.replace(' > ', f' {_ARROW} '))}</a></li>"
+            for r in reply.related
+        )
+        parts.append(f'<div class="see-also"><h3>See also</h3><ul>{links}</ul></div>')
     if reply.answer_id:
         parts.append(
             '<div class="buttons feedback"><span>Was this helpful?</span>'
@@ -125,6 +132,7 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
             {"number": s.number, "title": s.title, "section": s.section, "source": s.source}
             for s in reply.sources
         ],
+        "see_also": [{"title": r.title, "question": r.question} for r in reply.related],
         "html": "".join(parts),
     }
 

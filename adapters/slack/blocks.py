@@ -82,6 +82,17 @@ def answer_message(reply: AnswerReply) -> SlackMessage:
         lines = [f"[{s.number}] {_source_name(s.title, s.section)}" for s in reply.sources]
         content.append(_context("*Sources*\n" + "\n".join(lines)))
     tail: list[Block] = []
+    if reply.covered and reply.related:
+        # "See also": each button asks that section's question, as if typed.
+        tail.append(_context("*See also*"))
+        tail.append(
+            ActionsBlock(
+                elements=[
+                    button(related_label(r.title), buttons.see_also(n), r.question)
+                    for n, r in enumerate(reply.related, 1)
+                ]
+            )
+        )
     if reply.answer_id:
         tail.append(
             ActionsBlock(
@@ -92,6 +103,11 @@ def answer_message(reply: AnswerReply) -> SlackMessage:
             )
         )
     return SlackMessage(_fallback(reply.text), fit_blocks(content, tail))
+
+
+def related_label(title: str) -> str:
+    """A related section's button text: its own heading (the title for an opening section)."""
+    return title.split(" > ")[-1]
 
 
 def question_message(reply: QuestionReply) -> SlackMessage:

@@ -55,6 +55,11 @@ def ask_about(number: int) -> str:
     return f"{ASK}:{number}"
 
 
+def see_also(number: int) -> str:
+    """The action id of the "See also" button of related section ``number``."""
+    return f"{ASK}:see-{number}"
+
+
 def question_ref(assessment_id: str, question_id: str) -> str:
     """The value that ties an assessment button to the question it was shown with."""
     return f"{assessment_id}:{question_id}"

@@ -44,6 +44,7 @@ MAX_ACTIONS_PER_SET = 6  # Teams shows at most six buttons in one row of actions
 MAX_BLOCK_CHARS = 3_000
 MAX_ANSWER_CHARS = 8_000
 MAX_DATA_CHARS = 128  # longest value or ref a button may carry back
+MAX_ASK_CHARS = 300  # longest question a "See also" button may ask
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -55,6 +56,21 @@ _CODE = re.compile(r"`([^`\n]+)`")
 def action_data(action: Action) -> dict[str, str]:
     """The ``data`` of an ``Action.Submit`` that stands for ``action``."""
     return {"kind": action.kind.value, "value": action.value, "ref": action.ref}
+
+
+def ask_data(question: str) -> dict[str, str]:
+    """The ``data`` of an ``Action.Submit`` that asks ``question`` ("See also")."""
+    return {"ask": question[:MAX_ASK_CHARS]}
+
+
+def parse_ask(value: object) -> str | None:
+    """The question a "See also" button asks, from ``activity.value`` (None if it is not one)."""
+    if not isinstance(value, Mapping) or set(value) != {"ask"}:
+        return None
+    question = value["ask"]
+    if not isinstance(question, str) or not question.strip() or len(question) > MAX_ASK_CHARS:
+        return None
+    return question.strip()
 
 
 def parse_action(value: object) -> Action | None:
@@ -152,6 +168,20 @@ def _answer_card(reply: AnswerReply) -> dict[str, Any]:
                 spacing="None",
             )
             for s in reply.sources
+        )
+    if reply.related:  # "See also": each button asks that section's question
+        body.append(_text("See also", weight="Bolder", spacing="Medium", separator=True))
+        body.extend(
+            _action_sets(
+                [
+                    {
+                        "type": "Action.Submit",
+                        "title": related.title.split(" > ")[-1],
+                        "data": ask_data(related.question),
+                    }
+                    for related in reply.related
+                ]
+            )
         )
     actions: list[dict[str, Any]] = []
     if reply.answer_id:

@@ -18,7 +18,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from adapters.teams.cards import parse_action
+from adapters.teams.cards import parse_action, parse_ask
 from bot.messages import Inbound
 
 __all__ = ["NO_TENANT", "PLATFORM", "message_text", "tenant_id", "to_inbound"]
@@ -87,8 +87,12 @@ def to_inbound(activity: Any, text: str | None = None) -> Inbound:
     conversation_id = str(getattr(activity.conversation, "id", "") or "")
     chain = _REPLY_CHAIN.search(conversation_id)
     action = parse_action(activity.value) if activity.value is not None else None
-    if text is None:
-        text = "" if action is not None else message_text(activity)
+    asked = parse_ask(activity.value) if activity.value is not None else None
+    if text is None:  # a "See also" click asks its question as if it were typed
+        if asked:
+            text = asked
+        else:
+            text = "" if action is not None else message_text(activity)
     return Inbound(
         platform=PLATFORM,
         workspace=tenant_id(activity) or NO_TENANT,

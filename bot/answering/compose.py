@@ -1,23 +1,28 @@
-"""Extractive answers: a lead sentence and a few bullets picked from the best passages.
+"""Extractive answers: the best section's own words, whole and in order.
 
 Pure functions: passages in, text and the sources it cites out. No model, no I/O.
+
+An answer is the best section as written: its first sentence is the first line (the
+guidance is written so that it answers the section's question), then the rest of the
+section with its list kept whole and in order. A second section adds at most two of
+its sentences or bullets, and only when they carry question words the first section
+lacks (a multi-part question, or a fact the first does not have).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answering.retrieval import Passage
+from bot.answering.passages import Passage
 from bot.answering.text import split_sentences, tokenize
 
 MAX_ANSWER_CHARS = 1200
-MAX_PASSAGES = 2
-# A passage scoring far below the best one is about something else: leave it out.
-FUSED_MARGIN = 0.2
-# Below this share of the coverage floor a passage is too dissimilar to cite at all.
-SIMILARITY_SHARE = 0.75
+# What a second section may add: this many units, each naming a question word that the
+# best section does not contain.
+MAX_ADDED_UNITS = 2
 
 
 @dataclass(frozen=True)
@@ -36,24 +41,6 @@ class Composition:
 
     text: str
     cited: tuple[Passage, ...]
-
-
-def relevant_passages(passages: list[Passage], min_relevance: float) -> list[Passage]:
-    """The passages worth citing, best first; none when the best is not similar enough.
-
-    The question counts as covered only if some passage reaches ``min_relevance``
-    cosine similarity. Others are kept if their fused score is near the best one's
-    and they are not far below the floor themselves.
-    """
-    if not passages or max(p.similarity for p in passages) < min_relevance:
-        return []
-    best = max(p.fused for p in passages)
-    kept = [
-        p
-        for p in passages
-        if p.fused >= best - FUSED_MARGIN and p.similarity >= min_relevance * SIMILARITY_SHARE
-    ]
-    return sorted(kept, key=lambda p: -p.fused)[:MAX_PASSAGES]
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -95,82 +82,87 @@ def _sentences(text: str, passage_index: int, offset: int) -> list[Unit]:
     ]
 
 
-# A heading that matches the question lends weight to every unit under it.
-HEADING_SHARE = 0.5
-
-
-def unit_score(
-    unit: Unit, query_terms: set[str], heading_terms: frozenset[str] = frozenset()
-) -> float:
-    """How much of the question a unit speaks to: shared terms, damped by its length."""
-    terms = tokenize(unit.text)
-    if not terms:
-        return 0.0
-    overlap = len(query_terms & set(terms)) + HEADING_SHARE * len(query_terms & heading_terms)
-    return overlap / math.sqrt(len(terms))
-
-
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """Markdown emphasis removed (channels render the answer's own markup)."""
     return re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), text).strip()
 
 
-# The best passage's units get a head start so the answer reads as one explanation,
-# and a passage's opening sentence (which names its subject) gets a small one.
-FIRST_PASSAGE_BONUS = 1.0
-OPENING_BONUS = 0.15
+def section_lines(body: str) -> list[str]:
+    """A section's text as answer lines: each paragraph on one line, each bullet on its own."""
+    lines: list[str] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        prose: list[str] = []
+        for line in block.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if _BULLET.match(line):
+                if prose:
+                    lines.append(" ".join(prose))
+                    prose = []
+                lines.append("- " + plain(_BULLET.sub("", line)))
+            elif lines and lines[-1].startswith("- ") and not prose and line.startswith("  "):
+                lines[-1] += " " + plain(line.strip())  # a wrapped bullet continues
+            else:
+                prose.append(plain(line.strip()))
+        if prose:
+            lines.append(" ".join(prose))
+    return lines
 
 
-def _priority(score: float, unit: Unit, weight: float, opening: bool) -> float:
-    bonus = (FIRST_PASSAGE_BONUS if unit.passage_index == 0 else 0.0) + (
-        OPENING_BONUS if opening else 0.0
-    )
-    return weight * (score + bonus)
+def unit_score(unit: Unit, terms: set[str]) -> float:
+    """How much of ``terms`` a unit speaks to: shared terms, damped by its length."""
+    words = tokenize(unit.text)
+    if not words:
+        return 0.0
+    return len(terms & set(words)) / math.sqrt(len(words))
+
+
+def _lead_and_rest(lines: list[str]) -> tuple[str, list[str]]:
+    """The first sentence as the lead line; the rest of its paragraph follows it."""
+    first = lines[0]
+    if first.startswith("- "):
+        return first[2:], lines[1:]
+    sentences = split_sentences(first)
+    rest = " ".join(sentences[1:])
+    return sentences[0] if sentences else first, ([rest] if rest else []) + lines[1:]
+
+
+def added_units(question_terms: set[str], best: Passage, other: Passage) -> list[Unit]:
+    """The units of ``other`` that answer a part of the question ``best`` does not cover."""
+    missing = question_terms - set(tokenize(f"{best.heading_path}\n{best.body}"))
+    if not missing:
+        return []
+    scored = [
+        (unit_score(unit, missing), unit)
+        for unit in split_units(other.body, 1)
+        if set(tokenize(unit.text)) & missing
+    ]
+    scored.sort(key=lambda pair: (-pair[0], pair[1].position))
+    chosen = [unit for _, unit in scored[:MAX_ADDED_UNITS]]
+    return sorted(chosen, key=lambda unit: unit.position)
 
 
 def compose(
-    question: str, passages: list[Passage], max_chars: int = MAX_ANSWER_CHARS
+    question: str, passages: Sequence[Passage], max_chars: int = MAX_ANSWER_CHARS
 ) -> Composition:
-    """Compose an answer from relevant passages (already filtered, best first).
+    """The answer from the best passage, and what a second one adds; see the module doc.
 
-    The lead is the best passage's opening sentence. Bullets follow, chosen
-    across all passages by how many of the question's terms they carry (weighted
-    by their passage's score) until the length budget is spent; units of other
-    passages that share no term with the question are never used. Bullets are
-    shown grouped by source in citation order, each in its document order.
+    ``passages`` are the covered candidates, best first; only the first two are used.
+    Nothing is cut from the middle of the best section: if it does not fit with what
+    the second adds, the addition goes; if it does not fit alone, its closing lines go.
     """
     if not passages or not passages[0].body.strip():
         return Composition("", ())
-    query_terms = set(tokenize(question))
-    units = [split_units(p.body, i) for i, p in enumerate(passages)]
-    if not units[0]:
-        return Composition("", ())
-    lead = next((u for u in units[0] if not u.is_bullet), units[0][0])
-    best = passages[0].fused or 1.0
-    candidates: list[tuple[float, Unit]] = []
-    for index, passage_units in enumerate(units):
-        weight = max(passages[index].fused, 0.0) / best if best > 0 else 1.0
-        heading = frozenset(tokenize(passages[index].section.split(" > ")[-1]))
-        for unit in passage_units:
-            if unit is lead:
-                continue
-            score = unit_score(unit, query_terms, heading)
-            if index > 0 and score == 0:
-                continue
-            opening = unit is passage_units[0]
-            candidates.append((_priority(score, unit, weight, opening), unit))
-    candidates.sort(key=lambda pair: (-pair[0], pair[1].passage_index, pair[1].position))
-
-    used = len(lead.text) + 4
-    chosen: list[Unit] = []
-    for _, unit in candidates:
-        cost = len(_plain(unit.text)) + 7  # "\n- " and " [n]"
-        if used + cost > max_chars:
-            continue
-        chosen.append(unit)
-        used += cost
-    cited_indexes = sorted({0} | {u.passage_index for u in chosen})
-    numbers = {index: n for n, index in enumerate(cited_indexes, 1)}
-    chosen.sort(key=lambda u: (numbers[u.passage_index], u.position))
-    lines = [f"{_plain(lead.text)} [1]"]
-    lines += [f"- {_plain(u.text)} [{numbers[u.passage_index]}]" for u in chosen]
-    return Composition("\n".join(lines), tuple(passages[i] for i in cited_indexes))
+    best = passages[0]
+    lead, rest = _lead_and_rest(section_lines(best.body))
+    lines = [f"{lead} [1]", *rest]
+    while len(lines) > 1 and len("\n".join(lines)) > max_chars:
+        lines.pop()
+    cited: list[Passage] = [best]
+    if len(passages) > 1:
+        extra = added_units(set(tokenize(question)), best, passages[1])
+        addition = [f"- {plain(unit.text)} [2]" for unit in extra]
+        if addition and len("\n".join(lines + addition)) + 1 <= max_chars:
+            lines += addition
+            cited.append(passages[1])
+    return Composition("\n".join(lines), tuple(cited))

@@ -1,26 +1,43 @@
-"""The default answerer: hybrid retrieval plus extractive composition, no LLM needed."""
+"""The default answerer: hybrid retrieval, the coverage rule and extractive composition."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import yaml
 
-from bot.answering.compose import compose, relevant_passages
-from bot.answering.retrieval import Passage
+from bot.answering.compose import compose
+from bot.answering.coverage import Coverage, CoverageRule, decide
+from bot.answering.passages import Passage
+from bot.answering.retrieval import Retrieval
 from bot.answering.vocabulary import Vocabulary
-from bot.messages import AnswerReply, Source
+from bot.messages import AnswerReply, Related, Source
 from knowledge import KNOWLEDGE_ROOT
+
+# Sections searched per question: the answer's, what may add to it, and "See also".
+CANDIDATES = 8
+# A candidate scoring this far below the best answers something else: it is not given
+# to the composition or the model (it may still be offered under "See also").
+ANSWER_MARGIN = 0.15
+MAX_PASSAGES = 3
+# "See also": up to this many further sections, each at least this similar.
+MAX_RELATED = 3
+RELATED_MIN_SIMILARITY = 0.35
 
 
 class Retriever(Protocol):
     """What the answerer needs from retrieval."""
 
-    def search(self, query: str, k: int = 4) -> list[Passage]:
-        """The best passages for ``query``, best first."""
+    def search(self, query: str, k: int = 6) -> Retrieval:
+        """The best sections for ``query``, best first, with the out-of-scope evidence."""
+        ...
+
+    def known_terms(self, text: str) -> set[str]:
+        """The words of ``text`` that the knowledge base uses."""
         ...
 
 
@@ -48,7 +65,7 @@ def answer_id(question: str, text: str) -> str:
     return hashlib.sha256(f"{question}\0{text}".encode()).hexdigest()[:16]
 
 
-def to_sources(passages: tuple[Passage, ...] | list[Passage]) -> tuple[Source, ...]:
+def to_sources(passages: Sequence[Passage]) -> tuple[Source, ...]:
     """Number cited passages as the sources shown to users."""
     return tuple(
         Source(n, p.title, p.section or p.title, p.source, round(p.similarity, 4))
@@ -56,32 +73,69 @@ def to_sources(passages: tuple[Passage, ...] | list[Passage]) -> tuple[Source, .
     )
 
 
+def related_sections(retrieval: Retrieval, cited: Sequence[Passage]) -> tuple[Related, ...]:
+    """The next sections worth a look, after those the answer cites ("See also")."""
+    shown = {p.chunk_id for p in cited}
+    related = [
+        Related(p.heading_path, p.ask or f"Tell me about {p.heading.lower()}")
+        for p in retrieval.candidates
+        if p.chunk_id not in shown and p.similarity >= RELATED_MIN_SIMILARITY
+    ]
+    return tuple(related[:MAX_RELATED])
+
+
+def answer_passages(retrieval: Retrieval) -> list[Passage]:
+    """The candidates an answer is made from: the best, and those scoring near it."""
+    best = retrieval.best
+    if best is None:
+        return []
+    return [p for p in retrieval.candidates if p.score >= best.score - ANSWER_MARGIN][
+        :MAX_PASSAGES
+    ]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a question is answered the way it is, for the people who curate the guidance."""
+
+    question: str
+    query: str  # what was searched: the question, its follow-up topic, the vocabulary's terms
+    retrieval: Retrieval
+    coverage: Coverage
+
+
 class ExtractiveAnswerer:
-    """Answers from the best passages; says "not covered" when nothing is relevant."""
+    """Answers from the best section; says "not covered" when the rule says so."""
 
     def __init__(
         self,
         retriever: Retriever,
-        min_relevance: float,
+        rule: CoverageRule | None = None,
         ui: UiText | None = None,
         vocabulary: Vocabulary | None = None,
     ) -> None:
         self._retriever = retriever
-        self._min_relevance = min_relevance
+        self.rule = rule or CoverageRule()
         self.ui = ui or load_ui_text()
         self._vocabulary = vocabulary or Vocabulary.load()
+
+    def topic_words(self, question: str) -> set[str]:
+        """The question's own topic words: those the knowledge base uses (for follow-ups)."""
+        return self._retriever.known_terms(question)
 
     def expand(self, question: str) -> str:
         """The search query for a question: its words plus the knowledge base's terms."""
         return self._vocabulary.expand(question)
 
-    def retrieve(self, query: str) -> list[Passage]:
-        """The passages relevant enough to answer ``query`` (empty when not covered)."""
-        return relevant_passages(self._retriever.search(query, k=6), self._min_relevance)
+    def explain(self, question: str, retrieval_query: str | None = None) -> Explanation:
+        """Search for ``question`` and decide whether it is covered, keeping the evidence."""
+        query = self.expand(retrieval_query or question)
+        retrieval = self._retriever.search(query, k=CANDIDATES)
+        return Explanation(question, query, retrieval, decide(retrieval, self.rule))
 
-    def compose_reply(self, question: str, query: str, passages: list[Passage]) -> AnswerReply:
-        """The extractive answer to ``question`` from ``passages`` (not covered if none)."""
-        composition = compose(query, passages)
+    def compose_reply(self, question: str, retrieval: Retrieval) -> AnswerReply:
+        """The extractive answer to ``question`` from a covered search."""
+        composition = compose(question, answer_passages(retrieval))
         if not composition.text:
             return self.not_covered(question)
         return AnswerReply(
@@ -91,6 +145,7 @@ class ExtractiveAnswerer:
             sources=to_sources(composition.cited),
             mode="extractive",
             answer_id=answer_id(question, composition.text),
+            related=related_sections(retrieval, composition.cited),
         )
 
     def not_covered(self, question: str) -> AnswerReply:
@@ -104,5 +159,7 @@ class ExtractiveAnswerer:
         question = question.strip()
         if not question:
             return AnswerReply(question, self.ui.empty_question, False)
-        query = self.expand(retrieval_query or question)
-        return self.compose_reply(question, query, self.retrieve(query))
+        explanation = self.explain(question, retrieval_query)
+        if not explanation.coverage.covered:
+            return self.not_covered(question)
+        return self.compose_reply(question, explanation.retrieval)

@@ -1,55 +1,80 @@
-"""Score fusion and near-duplicate removal: pure functions over ids, scores and tokens."""
+"""How the evidence for a section becomes one ranking score: pure functions, no I/O."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-# Weight of the lexical score beside cosine similarity. Measured on the evaluation set:
-# with it, the passage holding the answer is among the top four for 95% of questions,
-# against 88% for reciprocal rank fusion of the same two rankings (see the issue notes).
+from bot.answering.text import tokenize
+
+# Weights beside cosine similarity, chosen on the tuning parts of the evaluation sets
+# (benchmarks/eval_answers.py): BM25 relative to the best lexical hit among the
+# candidates (ranking is relative; the coverage rule never looks at it), and the
+# classifier's probability for the section (bot/answering/classifier.py).
 LEXICAL_WEIGHT = 0.2
-
-
-def fuse_scores(
-    similarity: Mapping[str, float], lexical: Mapping[str, float], weight: float = LEXICAL_WEIGHT
-) -> list[tuple[str, float]]:
-    """Combine cosine similarity with BM25 scores, best first.
-
-    BM25 scores are divided by the best one so they lie in 0..1 whatever the
-    question's length; ids missing from ``lexical`` score 0 there. Ties keep
-    the order of ``similarity``.
-    """
-    top = max(lexical.values(), default=0.0)
-    scale = 1.0 / top if top > 0 else 0.0
-    order = {item: index for index, item in enumerate(similarity)}
-    fused = {
-        item: sim + weight * lexical.get(item, 0.0) * scale for item, sim in similarity.items()
-    }
-    return sorted(fused.items(), key=lambda pair: (-pair[1], order[pair[0]]))
-
-
+CLASSIFIER_WEIGHT = 0.2
 # A document's opening section summarises the whole document, so it resembles every
 # question about the document; a question about one part should land on that part.
-INTRO_PENALTY = 0.1
+INTRO_PENALTY = 0.05
 # Words of a section's own heading in the question ("level 3", "leading indicators").
 HEADING_WEIGHT = 0.1
 
 
-def heading_adjustment(query_terms: set[str], heading_terms: set[str], is_intro: bool) -> float:
-    """The change to a passage's fused score from how its heading matches the question."""
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for one section as the answer to one question."""
+
+    text_similarity: float  # cosine of the question and the section's text
+    phrasing_similarity: float  # cosine of the question and the section's nearest phrasing
+    bm25: float  # BM25, divided by the best BM25 among the candidates (0..1)
+    share: float  # the share of the question's term weight (idf) the section contains
+    probability: float = 0.0  # the classifier's probability that the question asks for it
+
+    @property
+    def similarity(self) -> float:
+        """The better of the two cosines."""
+        return max(self.text_similarity, self.phrasing_similarity)
+
+
+def heading_terms(metadata: Mapping[str, str]) -> tuple[frozenset[str], bool]:
+    """The terms of a section's own heading, and whether it is its document's opening."""
+    section = str(metadata.get("section", ""))
+    return frozenset(tokenize(section.split(" > ")[-1])), not section
+
+
+_NUMBERED = re.compile(r"^\d+$")
+
+
+def heading_adjustment(
+    query_terms: frozenset[str], heading: frozenset[str], is_intro: bool
+) -> float:
+    """The change to a section's score from how its heading matches the question."""
     if is_intro:
         return -INTRO_PENALTY
-    if not heading_terms:
+    if not heading:
         return 0.0
-    shared = query_terms & heading_terms
     # A number names one item of a series ("level 3", "year 2", "tier 1"): it counts three
     # times, and a heading naming only other items of the series is about something else.
-    query_numbers = {term for term in query_terms if term.isdigit()}
-    heading_numbers = {term for term in heading_terms if term.isdigit()}
+    query_numbers = {t for t in query_terms if _NUMBERED.match(t)}
+    heading_numbers = {t for t in heading if _NUMBERED.match(t)}
     if query_numbers and heading_numbers and not query_numbers & heading_numbers:
         return -HEADING_WEIGHT
+    shared = query_terms & heading
     weight = len(shared) + 2 * len(shared & query_numbers)
-    return HEADING_WEIGHT * weight / len(heading_terms)
+    return HEADING_WEIGHT * weight / len(heading)
+
+
+def rank_score(
+    evidence: Evidence, query_terms: frozenset[str], heading: frozenset[str], is_intro: bool
+) -> float:
+    """One section's ranking score for a question."""
+    return (
+        evidence.similarity
+        + LEXICAL_WEIGHT * evidence.bm25
+        + CLASSIFIER_WEIGHT * evidence.probability
+        + heading_adjustment(query_terms, heading, is_intro)
+    )
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

@@ -15,7 +15,14 @@ from dataclasses import replace
 from typing import Any
 
 from bot.answering.citations import map_citations
-from bot.answering.extractive import ExtractiveAnswerer, answer_id, to_sources
+from bot.answering.extractive import (
+    ExtractiveAnswerer,
+    answer_id,
+    answer_passages,
+    related_sections,
+    to_sources,
+)
+from bot.answering.passages import Passage
 from bot.answering.prompt import (
     Prompts,
     answer_messages,
@@ -23,7 +30,6 @@ from bot.answering.prompt import (
     looks_like_injection,
     rewrite_messages,
 )
-from bot.answering.retrieval import Passage
 from bot.messages import AnswerReply
 
 log = logging.getLogger("scale_advisor.generation")
@@ -87,10 +93,12 @@ class GenerativeAnswerer:
             return self._extractive.answer("")
         if looks_like_injection(question):
             return self._refusal(question)
-        query = self._extractive.expand(standalone or retrieval_query or question)
-        passages = await asyncio.to_thread(self._extractive.retrieve, query)
-        if not passages:
+        explanation = await asyncio.to_thread(
+            self._extractive.explain, question, standalone or retrieval_query
+        )
+        if not explanation.coverage.covered:
             return self._extractive.not_covered(question)  # the model is not asked
+        passages = answer_passages(explanation.retrieval)
         try:
             text = await asyncio.wait_for(
                 self._generate(standalone or question, passages, on_partial), self._timeout
@@ -99,7 +107,7 @@ class GenerativeAnswerer:
             cause = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
             log.warning("generator unavailable, answering extractively (%s: %s)", cause, error)
             self._on_fallback(cause)
-            fallback = self._extractive.compose_reply(question, query, passages)
+            fallback = self._extractive.compose_reply(question, explanation.retrieval)
             return replace(fallback, note=self._prompts.unavailable_note)
         if leaks(text, self._prompts.system):
             return self._refusal(question)
@@ -111,6 +119,7 @@ class GenerativeAnswerer:
             sources=to_sources(cited.cited),
             mode="generated",
             answer_id=answer_id(question, cited.text),
+            related=related_sections(explanation.retrieval, cited.cited),
         )
 
     def _refusal(self, question: str) -> AnswerReply:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from bot.answering.retrieval import Passage
+from bot.answering.passages import Passage
 from knowledge import KNOWLEDGE_ROOT
 
 PROMPTS_FILE = KNOWLEDGE_ROOT / "prompts.yaml"

@@ -1,31 +1,67 @@
-"""Hybrid retrieval: dense similarity from Chroma plus BM25, fused into one score."""
+"""Hybrid retrieval: dense similarity from Chroma plus BM25, fused into one ranking.
+
+A section's similarity is the better of its own text's and its best user phrasing's.
+A classifier fitted on the phrasings (``bot.answering.classifier``) adds its
+probability, and BM25 (relative to the best lexical hit) adds the question's words.
+Each search also reports how close the question comes to the bank of questions the
+guidance does not answer, and the share of the question's term weight each section
+holds (measured against the question itself), for the coverage rule.
+"""
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.answering.fusion import drop_near_duplicates, fuse_scores, heading_adjustment
+from bot.answering.classifier import SectionClassifier
+from bot.answering.fusion import Evidence, drop_near_duplicates, heading_terms, rank_score
+from bot.answering.index import SearchIndex
+from bot.answering.passages import Passage
 from bot.answering.text import tokenize
-from bot.vectorstore import KnowledgeStore
+
+# How many sections and phrasings the dense search brings back before fusion.
+SECTION_CANDIDATES = 16
+PHRASING_CANDIDATES = 48
+OUT_OF_SCOPE_NEIGHBOURS = 3
+CLASSIFIER_CANDIDATES = 3
+# The classifier's labels for out-of-scope kinds, apart from section ids.
+OUT_OF_SCOPE_LABEL = "out-of-scope:"
+
+
+class QueryEmbedder(Protocol):
+    """The embedding model's query side (LangChain ``Embeddings``)."""
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one query."""
+        ...
 
 
 @dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk with its scores."""
+class OutOfScopeMatch:
+    """The out-of-scope question nearest to the question, and how near it is."""
 
-    chunk_id: str
-    body: str
-    title: str
-    section: str
-    source: str
-    heading_path: str
-    similarity: float  # cosine similarity of the question and the chunk, -1..1
-    fused: float  # similarity plus the weighted, normalised BM25 score
+    kind: str = ""
+    question: str = ""
+    similarity: float = -1.0
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """One search: the candidate sections best first, and the nearest out-of-scope question."""
+
+    query: str
+    candidates: tuple[Passage, ...]
+    out_of_scope: OutOfScopeMatch = field(default_factory=OutOfScopeMatch)
+
+    @property
+    def best(self) -> Passage | None:
+        """The best candidate, if any."""
+        return self.candidates[0] if self.candidates else None
 
 
 def _body_of(text: str, heading_path: str) -> str:
@@ -33,110 +69,171 @@ def _body_of(text: str, heading_path: str) -> str:
     return text[len(prefix) :] if heading_path and text.startswith(prefix) else text
 
 
-def _vectors(data: Any) -> list[Any]:
-    """The embeddings of a chromadb ``get`` result (an empty list when there are none)."""
-    embeddings = data.get("embeddings")
-    return [] if embeddings is None else list(embeddings)
-
-
-def _heading_terms(metadata: dict[str, Any]) -> tuple[set[str], bool]:
-    """The terms of a chunk's own heading, and whether it is its document's opening section."""
-    section = str(metadata.get("section", ""))
-    return set(tokenize(section.split(" > ")[-1])), not section
+def _first_question(phrasings: str) -> str:
+    """The first phrasing of a section that reads as a full question, for "See also"."""
+    lines = [line.strip() for line in phrasings.splitlines() if line.strip()]
+    full = [line for line in lines if line.endswith("?") and len(line.split()) >= 4]
+    return (full or lines or [""])[0]
 
 
 class HybridRetriever:
-    """Searches one Chroma collection densely and lexically and fuses the two rankings.
+    """Searches the store densely and lexically and fuses the evidence into one ranking.
 
-    A chunk's similarity is the better of its text's and its best user phrasing's.
-    The lexical index (and a copy of the vectors, to score lexical-only hits) is
-    built from the store by ``refresh``; call it after an ingest.
+    The lexical index, the term weights and a copy of every section's and phrasing's
+    vector (to score candidates found one way but not the other) are built from the
+    store by ``refresh``; call it after an ingest.
     """
 
-    def __init__(self, store: KnowledgeStore, candidates: int = 12) -> None:
-        self._store = store
-        self._embeddings = store.embeddings
-        self._candidates = candidates
+    def __init__(self, index: SearchIndex, embeddings: QueryEmbedder) -> None:
+        self._index = index
+        self._embeddings = embeddings
         self._lock = threading.Lock()
         self._ids: list[str] = []
+        self._position: dict[str, int] = {}
         self._texts: dict[str, str] = {}
-        self._metadata: dict[str, dict[str, Any]] = {}
+        self._metadata: dict[str, dict[str, str]] = {}
         self._tokens: dict[str, list[str]] = {}
-        self._vectors: dict[str, np.ndarray] = {}  # per chunk: its text's and phrasings' vectors
+        self._text_vectors = np.zeros((0, 0), dtype=np.float32)
+        self._phrasing_vectors: dict[str, np.ndarray] = {}
         self._bm25: BM25Okapi | None = None
-        self._headings: dict[str, tuple[set[str], bool]] = {}
-        self._phrasings = 0
+        self._idf: dict[str, float] = {}
+        self._unknown_idf = 0.0
+        self._headings: dict[str, tuple[frozenset[str], bool]] = {}
+        self._classifier = SectionClassifier(np.zeros((0, 0), dtype=np.float32), [])
         self.refresh()
 
     @property
     def size(self) -> int:
-        """How many chunks the index holds."""
+        """How many sections the index holds."""
         return len(self._ids)
 
     def refresh(self) -> None:
-        """Reload the lexical index from the collection."""
-        data = self._store.chunks.get(include=["documents", "metadatas", "embeddings"])
-        ids = list(data["ids"])
-        texts = {i: str(t) for i, t in zip(ids, data["documents"] or [], strict=False)}
-        metadata = {i: dict(m or {}) for i, m in zip(ids, data["metadatas"] or [], strict=False)}
-        rows: dict[str, list[Any]] = {i: [v] for i, v in zip(ids, _vectors(data), strict=False)}
-        asked = self._store.questions.get(include=["metadatas", "embeddings"])
-        for meta, vector in zip(asked["metadatas"] or [], _vectors(asked), strict=False):
-            rows.setdefault(str((meta or {}).get("parent", "")), []).append(vector)
-        vectors = {i: np.asarray(rows[i], dtype=np.float32) for i in ids if i in rows}
+        """Reload the lexical index and the vectors from the store."""
+        sections = list(self._index.sections())
+        ids = [s.chunk_id for s in sections]
+        texts = {s.chunk_id: s.text for s in sections}
+        metadata = {s.chunk_id: dict(s.metadata) for s in sections}
+        text_vectors = np.asarray([s.vector for s in sections], dtype=np.float32)
+        rows: dict[str, list[tuple[float, ...]]] = {}
+        for phrasing in self._index.phrasings():
+            rows.setdefault(phrasing.parent, []).append(phrasing.vector)
+        phrasing_vectors = {
+            i: np.asarray(rows[i], dtype=np.float32) for i in ids if rows.get(i)
+        }
+        classifier = self._fit_classifier(ids, text_vectors, phrasing_vectors)
         tokens = {
-            i: tokenize(f"{texts.get(i, '')}\n{metadata.get(i, {}).get('questions', '')}")
-            for i in ids
+            i: tokenize(f"{texts[i]}\n{metadata[i].get('questions', '')}") for i in ids
         }
         bm25 = BM25Okapi([tokens[i] or ["\0"] for i in ids]) if ids else None
-        headings = {i: _heading_terms(metadata[i]) for i in ids}
-        phrasings = len(asked["ids"])
+        frequency: dict[str, int] = {}
+        for words in tokens.values():
+            for word in set(words):
+                frequency[word] = frequency.get(word, 0) + 1
+        count = len(ids)
+        idf = {w: math.log((count + 1) / (n + 0.5)) for w, n in frequency.items()}
+        headings = {i: heading_terms(metadata[i]) for i in ids}
         with self._lock:
             self._ids, self._texts, self._metadata = ids, texts, metadata
-            self._tokens, self._vectors, self._bm25 = tokens, vectors, bm25
-            self._headings, self._phrasings = headings, phrasings
+            self._position = {i: n for n, i in enumerate(ids)}
+            self._text_vectors, self._phrasing_vectors = text_vectors, phrasing_vectors
+            self._tokens, self._bm25, self._headings = tokens, bm25, headings
+            self._idf, self._unknown_idf = idf, math.log((count + 1) / 0.5)
+            self._classifier = classifier
 
-    def search(self, query: str, k: int = 4) -> list[Passage]:
-        """The ``k`` best passages for ``query``, best first, near-duplicates removed."""
+    def _fit_classifier(
+        self, ids: list[str], text_vectors: np.ndarray, phrasing_vectors: dict[str, np.ndarray]
+    ) -> SectionClassifier:
+        """The classifier over sections (their texts and phrasings) and out-of-scope kinds."""
+        rows: list[np.ndarray] = []
+        targets: list[str] = []
+        for n, chunk_id in enumerate(ids):
+            rows.append(text_vectors[n : n + 1])
+            targets.append(chunk_id)
+            if chunk_id in phrasing_vectors:
+                rows.append(phrasing_vectors[chunk_id])
+                targets += [chunk_id] * len(phrasing_vectors[chunk_id])
+        for question in self._index.out_of_scope():
+            rows.append(np.asarray([question.vector], dtype=np.float32))
+            targets.append(OUT_OF_SCOPE_LABEL + question.parent)
+        vectors = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        return SectionClassifier(vectors, targets)
+
+    def known_terms(self, text: str) -> set[str]:
+        """The words of ``text`` (as stems, stopwords aside) that the knowledge base uses."""
+        return {term for term in tokenize(text) if term in self._idf}
+
+    def search(self, query: str, k: int = 6) -> Retrieval:
+        """The ``k`` best sections for ``query``, best first, and the nearest out-of-scope."""
         if not self._ids or not query.strip():
-            return []
-        vector = np.asarray(self._embeddings.embed_query(query), dtype=np.float32)
-        dense = self._store.chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(self._candidates, len(self._ids)),
-            include=["distances"],
+            return Retrieval(query, ())
+        vector = self._embeddings.embed_query(query)
+        query_vector = np.asarray(vector, dtype=np.float32)
+        found = {n.record_id for n in self._index.nearest_sections(vector, SECTION_CANDIDATES)}
+        found |= {n.parent for n in self._index.nearest_phrasings(vector, PHRASING_CANDIDATES)}
+        terms = tokenize(query)
+        lexical = self._lexical(terms)
+        probability = self._classifier.probabilities(query_vector)
+        likely = sorted(probability, key=lambda label: -probability[label])[:CLASSIFIER_CANDIDATES]
+        found = {i for i in found | set(lexical) | set(likely) if i in self._position}
+        best_lexical = max(lexical.values(), default=0.0) or 1.0
+        outside = max(
+            self._index.nearest_out_of_scope(vector, OUT_OF_SCOPE_NEIGHBOURS),
+            key=lambda n: n.similarity,
+            default=None,
         )
-        similarity = {
-            i: 1.0 - float(d) for i, d in zip(dense["ids"][0], dense["distances"][0], strict=False)
-        }
-        if self._phrasings:
-            asked = self._store.questions.query(
-                query_embeddings=[vector.tolist()],
-                n_results=min(2 * self._candidates, self._phrasings),
-                include=["distances", "metadatas"],
+        query_terms = frozenset(terms)
+        scored = []
+        for chunk_id in found:
+            evidence = self._evidence(
+                chunk_id,
+                query_vector,
+                lexical.get(chunk_id, 0.0) / best_lexical,
+                probability.get(chunk_id, 0.0),
+                terms,
             )
-            for meta, distance in zip(asked["metadatas"][0], asked["distances"][0], strict=False):
-                parent = str((meta or {}).get("parent", ""))
-                if parent in self._texts:
-                    similarity[parent] = max(similarity.get(parent, -1.0), 1.0 - float(distance))
-        lexical = self._lexical(query)
-        for chunk_id in lexical:
-            if (
-                chunk_id not in similarity
-            ):  # a lexical-only hit: score it against its stored vectors
-                stored = self._vectors.get(chunk_id)
-                similarity[chunk_id] = float((stored @ vector).max()) if stored is not None else 0.0
-        query_terms = set(tokenize(query))
-        fused_score = {
-            chunk_id: score
-            + heading_adjustment(query_terms, *self._headings.get(chunk_id, (set(), True)))
-            for chunk_id, score in fuse_scores(similarity, lexical)
-        }
-        ranked = sorted(fused_score, key=lambda i: -fused_score[i])
-        kept = drop_near_duplicates(ranked, self._tokens)
-        return [self._passage(i, similarity[i], fused_score[i]) for i in kept[:k]]
+            headings, is_intro = self._headings[chunk_id]
+            score = rank_score(evidence, query_terms, headings, is_intro)
+            scored.append((score, chunk_id, evidence))
+        scored.sort(key=lambda item: (-item[0], self._position[item[1]]))
+        kept = drop_near_duplicates([chunk_id for _, chunk_id, _ in scored], self._tokens)[:k]
+        by_id = {chunk_id: (score, evidence) for score, chunk_id, evidence in scored}
+        candidates = tuple(self._passage(i, *by_id[i]) for i in kept)
+        match = (
+            OutOfScopeMatch(outside.parent, outside.text, outside.similarity)
+            if outside is not None
+            else OutOfScopeMatch()
+        )
+        return Retrieval(query, candidates, match)
 
-    def _passage(self, chunk_id: str, similarity: float, fused: float) -> Passage:
+    def _evidence(
+        self,
+        chunk_id: str,
+        query_vector: np.ndarray,
+        bm25: float,
+        probability: float,
+        terms: list[str],
+    ) -> Evidence:
+        text_similarity = float(self._text_vectors[self._position[chunk_id]] @ query_vector)
+        asked = self._phrasing_vectors.get(chunk_id)
+        phrasing_similarity = float((asked @ query_vector).max()) if asked is not None else -1.0
+        return Evidence(
+            text_similarity=text_similarity,
+            phrasing_similarity=phrasing_similarity,
+            bm25=bm25,
+            share=self._share(terms, self._tokens[chunk_id]),
+            probability=probability,
+        )
+
+    def _share(self, terms: list[str], section_tokens: list[str]) -> float:
+        """The share of the question's term weight (idf) that the section contains."""
+        wanted = set(terms)
+        if not wanted:
+            return 0.0
+        present = wanted & set(section_tokens)
+        total = sum(self._idf.get(t, self._unknown_idf) for t in wanted)
+        return sum(self._idf[t] for t in present) / total if total > 0 else 0.0
+
+    def _passage(self, chunk_id: str, score: float, evidence: Evidence) -> Passage:
         meta = self._metadata.get(chunk_id, {})
         heading_path = str(meta.get("heading_path", ""))
         return Passage(
@@ -146,15 +243,16 @@ class HybridRetriever:
             section=str(meta.get("section", "")),
             source=str(meta.get("source", "")),
             heading_path=heading_path,
-            similarity=similarity,
-            fused=fused,
+            similarity=evidence.similarity,
+            score=score,
+            lexical=evidence.share,
+            ask=_first_question(str(meta.get("questions", ""))),
         )
 
-    def _lexical(self, query: str) -> dict[str, float]:
-        """BM25 scores of the best lexical candidates (only those sharing a term)."""
-        terms = tokenize(query)
+    def _lexical(self, terms: list[str]) -> dict[str, float]:
+        """Raw BM25 scores of the sections that share a term with the query."""
         if self._bm25 is None or not terms:
             return {}
         scores = self._bm25.get_scores(terms)
-        order = np.argsort(-scores)[: self._candidates]
+        order = np.argsort(-scores)[:SECTION_CANDIDATES]
         return {self._ids[int(i)]: float(scores[int(i)]) for i in order if scores[int(i)] > 0}

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,19 @@ async def test_a_question_gets_an_answer_with_sources_and_feedback_buttons(
     assert f'data-action="feedback" data-value="up" data-ref="{answer["answer_id"]}"' in html
     [thanks] = await press(client, "feedback", "up", answer["answer_id"])
     assert thanks["kind"] == "notice" and "Thanks" in thanks["text"]
+
+
+async def test_see_also_links_ask_their_sections_question(client: aiohttp.ClientSession) -> None:
+    [answer] = await ask(client, COVERED)
+    see_also = answer["see_also"]
+    assert 2 <= len(see_also) <= 3
+    assert '<div class="see-also">' in answer["html"]
+    for related in see_also:
+        assert f'<a href="#" data-ask="{html_escape(related["question"], quote=True)}">' in (
+            answer["html"]
+        )
+    [followed] = await ask(client, see_also[0]["question"])  # what the link sends
+    assert followed["covered"] and followed["sources"]
 
 
 async def test_text_from_users_and_documents_is_escaped(client: aiohttp.ClientSession) -> None:

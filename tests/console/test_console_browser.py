@@ -134,10 +134,18 @@ async def test_a_question_is_answered_with_cited_sources(page: Any) -> None:
     sources = await answer.locator(".sources li").all_inner_texts()
     assert sources and all(".md" in source for source in sources)
     assert await answer.locator("sup.cite").count() >= 1
+    assert await answer.locator(".see-also a[data-ask]").count() >= 2
     await answer.get_by_role("button", name="Helpful", exact=True).click()
     await page.get_by_text("Thanks, glad it helped.").wait_for()
     assert await answer.locator(".feedback button:disabled").count() == 2
     await screenshot(page, page.locator(".entry.user").last, "console-answer.png")
+
+    # A "See also" link asks its section's question, as if typed.
+    link = answer.locator(".see-also a[data-ask]").first
+    asked = await link.get_attribute("data-ask")
+    await link.click()
+    await page.locator(".entry.answer").nth(1).locator(".sources li").first.wait_for()
+    assert asked == await page.locator(".entry.user .bubble").last.inner_text()
 
 
 async def test_a_quick_scale_check_by_buttons_shows_the_chart_and_recommendations(

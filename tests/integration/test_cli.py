@@ -38,13 +38,46 @@ def test_ask_from_stdin_prints_one_json_object_per_line_and_ingests_first(tmp_pa
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
-    assert set(first) == {"question", "answer", "covered", "sources", "mode"}
+    assert set(first) == {"question", "answer", "covered", "sources", "mode", "see_also"}
+    assert first["see_also"] and set(first["see_also"][0]) == {"title", "question"}
     assert first["covered"] is True and first["mode"] == "extractive"
     assert first["sources"] and set(first["sources"][0]) == {"title", "section", "source", "score"}
     assert all(s["source"].startswith("guidance/") for s in first["sources"])
     assert second["covered"] is False and second["sources"] == []
     assert "ingesting" in result.stderr  # the empty store was filled on first use
     assert "Traceback" not in result.stderr
+
+
+def test_ask_from_stdin_answers_each_line_on_its_own_unless_asked_for_a_conversation(
+    tmp_path: Path,
+) -> None:
+    lines = "What is the EU AI Act's high-risk category?\nand when does that apply?\n"
+    alone = _run(["ask", "-", "--json"], tmp_path / "data", lines)
+    talk = _run(["ask", "-", "--json", "--conversation"], tmp_path / "data", lines)
+    assert alone.returncode == 0 and talk.returncode == 0, alone.stderr + talk.stderr
+    _, second_alone = (json.loads(line) for line in alone.stdout.splitlines())
+    _, second_talk = (json.loads(line) for line in talk.stdout.splitlines())
+    assert any("EU AI Act" in s["title"] for s in second_talk["sources"])
+    assert not any("EU AI Act" in s["title"] for s in second_alone["sources"])
+    # The same line asked alone, as its own command, gets the same answer as in "ask -".
+    single = _run(["ask", "--json", "and when does that apply?"], tmp_path / "data", "")
+    assert json.loads(single.stdout)["answer"] == second_alone["answer"]
+
+
+def test_ask_explain_shows_candidates_scores_and_the_reason(tmp_path: Path) -> None:
+    covered = _run(
+        ["ask", "--explain", "--json", "What does a feature store do?"], tmp_path / "data", ""
+    )
+    assert covered.returncode == 0, covered.stderr
+    document = json.loads(covered.stdout)
+    assert document["covered"] is True and document["reason"].startswith("covered:")
+    best = document["candidates"][0]
+    assert best["section"] == "platform-approach.md#Core components"
+    assert {"score", "similarity", "term_share", "title"} <= set(best)
+    text = _run(["ask", "--explain", "give me the kubectl command to scale to 10 replicas"],
+                tmp_path / "data", "")
+    assert "not covered:" in text.stdout and "nearest out-of-scope:" in text.stdout
+    assert "commands" in text.stdout
 
 
 def test_ask_prints_answer_and_numbered_sources(

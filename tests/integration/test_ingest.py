@@ -49,7 +49,7 @@ Roll back by redeploying the previous registry version.
 
 
 def _ids(store: KnowledgeStore) -> set[str]:
-    return set(store.chunks.get()["ids"])
+    return {section.chunk_id for section in store.sections()}
 
 
 def test_second_run_embeds_nothing_and_changes_are_incremental(
@@ -81,8 +81,7 @@ def test_second_run_embeds_nothing_and_changes_are_incremental(
     (docs / "notes" / "monitoring.txt").unlink()
     fourth = ingest(store, [docs], data)
     assert (fourth.files_read, fourth.chunks_removed, fourth.chunks_added) == (1, 1, 0)
-    stored = store.chunks.get(include=["metadatas"])
-    assert {m["source"] for m in stored["metadatas"]} == {"docs/release.md"}
+    assert {s.metadata["source"] for s in store.sections()} == {"docs/release.md"}
 
 
 def test_metadata_keeps_heading_path_source_and_questions(
@@ -90,10 +89,7 @@ def test_metadata_keeps_heading_path_source_and_questions(
 ) -> None:
     _write(tmp_path, "release.md", PLAYBOOK)
     ingest(store, [tmp_path / "release.md"], tmp_path / "data")
-    stored = store.chunks.get(include=["metadatas", "documents"])
-    by_section = {
-        m["section"]: (m, d) for m, d in zip(stored["metadatas"], stored["documents"], strict=True)
-    }
+    by_section = {s.metadata["section"]: (s.metadata, s.text) for s in store.sections()}
     meta, document = by_section["Promotion"]
     assert meta["heading_path"] == "Release playbook > Promotion"
     assert meta["source"] == "release.md"

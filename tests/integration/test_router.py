@@ -16,7 +16,6 @@ from bot.messages import (
     QuestionReply,
     ResultReply,
 )
-from bot.router import is_follow_up
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +58,16 @@ async def test_follow_up_carries_the_previous_topic(
     assert not any("EU AI Act" in s.title for s in fresh.sources)  # type: ignore[union-attr]
 
 
-def test_follow_up_detection() -> None:
-    assert is_follow_up("and what about governance for that?")
-    assert is_follow_up("why?")
-    assert not is_follow_up("How should a company organise risk-tiered governance for its models?")
+async def test_a_self_contained_question_in_the_thread_is_answered_on_its_own(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    await advisor.router.handle(_say("What is the EU AI Act's high-risk category?"))
+    [reply] = await advisor.router.handle(_say("What is MLOps level 2?"))
+    alone = advisor.knowledge.answerer.answer("What is MLOps level 2?")
+    assert isinstance(reply, AnswerReply) and reply.covered
+    assert reply.text == alone.text and reply.sources == alone.sources
+    assert not any("EU AI Act" in s.title for s in reply.sources)
 
 
 async def test_feedback_is_stored_with_question_and_answer(

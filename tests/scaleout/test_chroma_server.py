@@ -57,7 +57,7 @@ def test_the_knowledge_lives_on_the_server(
         settings=ChromaSettings(anonymized_telemetry=False),
     )
     collections = {c.name: c.count() for c in direct.list_collections()}
-    chunks = server_runtime.store.chunks.count()
+    chunks = server_runtime.store.count()
     assert chunks > 20
     assert collections["scaling-advisor"] == chunks
     assert collections["scaling-advisor-questions"] > 0
@@ -68,7 +68,7 @@ def test_a_second_ingest_embeds_nothing(server_runtime: KnowledgeRuntime) -> Non
     report = server_runtime.ingest([])
     assert report.failures == []
     assert (report.chunks_added, report.chunks_removed) == (0, 0)
-    assert report.chunks_unchanged == server_runtime.store.chunks.count()
+    assert report.chunks_unchanged == server_runtime.store.count()
 
 
 def test_cli_ingest_and_ask_use_the_server(
@@ -198,6 +198,10 @@ def test_a_starting_replica_keeps_documents_ingested_on_another_machine(
     )
     assert server_runtime.ingest([document]).chunks_added >= 1
     where = {"path": str(document.resolve())}
+
+    def launch_ids() -> list[str]:
+        return [s.chunk_id for s in server_runtime.store.sections(where=where)]
+
     try:
         document.unlink()  # the replica's machine has no such file
         replica_settings = make_settings(
@@ -208,7 +212,7 @@ def test_a_starting_replica_keeps_documents_ingested_on_another_machine(
         said: list[str] = []
         open_knowledge(replica_settings, auto_ingest=True, notify=said.append)
         assert not any("ingesting" in line for line in said)
-        assert server_runtime.store.chunks.get(where=where)["ids"]
+        assert launch_ids()
     finally:
-        server_runtime.store.chunks.delete(where=where)
+        server_runtime.store.remove_sections(launch_ids())
         server_runtime.retriever.refresh()

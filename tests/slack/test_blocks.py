@@ -26,6 +26,7 @@ from bot.messages import (
     NoticeReply,
     QuestionReply,
     Recommendation,
+    Related,
     ResultReply,
     Source,
 )
@@ -115,6 +116,25 @@ def test_answer_has_text_numbered_sources_and_feedback_buttons() -> None:
     assert button(message.blocks, "feedback:down")["value"] == "a1b2c3"
     assert message.text.startswith("Start with *one* pilot.")
     assert_within_block_kit_limits(message.blocks)
+
+
+RELATED = (
+    Related("Platform approach > Core components", "What are the parts of an AI platform?"),
+    Related("MLOps and automation", "What is MLOps?"),
+)
+
+
+def test_see_also_buttons_ask_each_related_sections_question() -> None:
+    message = answer_message(replace(answer("Start small. [1]"), related=RELATED))
+    assert "*See also*" in block_text(message.blocks)
+    first = button(message.blocks, buttons.see_also(1))
+    assert first["text"]["text"] == "Core components"
+    assert first["value"] == "What are the parts of an AI platform?"
+    assert buttons.decode(first["action_id"], first["value"]).ask == first["value"]  # type: ignore[union-attr]
+    assert button(message.blocks, buttons.see_also(2))["text"]["text"] == "MLOps and automation"
+    assert_within_block_kit_limits(message.blocks)
+    not_covered = answer_message(replace(answer("Not covered."), covered=False, related=RELATED))
+    assert "See also" not in block_text(not_covered.blocks)
 
 
 def test_not_covered_answer_shows_no_sources() -> None:

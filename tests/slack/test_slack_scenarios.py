@@ -131,7 +131,24 @@ async def test_follow_up_in_the_thread_is_answered_without_a_mention(
     thread_key = f"slack|{TEAM_ID}|C1|{first['ts']}"
     turns = served.advisor.store.recent_turns(thread_key, 10, 3600, utc_now())
     assert [role for role, _ in turns] == ["user", "assistant", "user", "assistant"]
-    assert turns[2][1] == follow_up["text"]
+    # It leans on "it": remembered with the topic it leaned on, so a chain keeps it.
+    assert turns[2][1] == f"{follow_up['text']} {COVERED}"
+
+
+async def test_a_new_question_in_the_thread_is_answered_on_its_own(
+    served: Served, web_api: MockSlackWebApi
+) -> None:
+    first = mention("What is the EU AI Act's high-risk category?", channel="C1")
+    await served.slack.event(first)
+    await web_api.wait_for_calls("chat.postMessage", 1)
+
+    question = "What is MLOps level 2?"
+    await served.slack.event(message(question, thread_ts=first["ts"]))
+
+    posts = await web_api.wait_for_calls("chat.postMessage", 2)
+    alone = served.advisor.knowledge.answerer.answer(question)
+    assert alone.covered and alone.sources[0].section in text_of(posts[1])
+    assert "EU AI Act" not in text_of(posts[1])
 
 
 async def test_posts_the_advisor_was_not_asked_about_are_left_alone(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+from dataclasses import replace
 from io import BytesIO
 from typing import Any
 
@@ -18,6 +19,7 @@ from adapters.teams.cards import (
     action_data,
     card_size,
     parse_action,
+    parse_ask,
     render,
 )
 from bot.assessment.chart import radar_png
@@ -29,6 +31,7 @@ from bot.messages import (
     NoticeReply,
     QuestionReply,
     Recommendation,
+    Related,
     ResultReply,
     Source,
 )
@@ -127,6 +130,17 @@ def submits(card: dict[str, Any]) -> list[dict[str, Any]]:
 
 def texts(card: dict[str, Any]) -> str:
     return "\n".join(e["text"] for e in walk(card) if e["type"] == "TextBlock")
+
+
+def test_see_also_buttons_ask_their_question_and_parse_back() -> None:
+    related = (Related("Platform approach > Core components", "What are the core components?"),)
+    card = render(replace(ANSWER, related=related))
+    (ask,) = [b for b in submits(card) if "ask" in b["data"]]
+    assert ask["title"] == "Core components" and "See also" in texts(card)
+    assert parse_ask(ask["data"]) == "What are the core components?"
+    assert parse_action(ask["data"]) is None  # not an assessment or feedback action
+    assert parse_ask({"ask": "x" * 301}) is None and parse_ask({"ask": "q", "kind": "x"}) is None
+    assert parse_ask("What?") is None and parse_ask({"ask": "  "}) is None
 
 
 ALL_REPLIES = [

@@ -44,7 +44,7 @@ def button(card: dict[str, Any], kind: str, value: str | None = None) -> dict[st
     return next(
         b["data"]
         for b in buttons(card)
-        if b["data"]["kind"] == kind and (value is None or b["data"]["value"] == value)
+        if b["data"].get("kind") == kind and (value is None or b["data"]["value"] == value)
     )
 
 
@@ -71,8 +71,10 @@ async def test_personal_question_gets_a_cited_card_after_a_typing_indicator(
     assert card["version"] == "1.5"
     body = texts(card)
     assert "Sources" in body and "[1]" in body
-    votes = {b["data"]["value"]: b["data"] for b in buttons(card)}
+    votes = {b["data"]["value"]: b["data"] for b in buttons(card) if "kind" in b["data"]}
     assert set(votes) == {"up", "down"}
+    see_also = [b for b in buttons(card) if "ask" in b["data"]]
+    assert 2 <= len(see_also) <= 3 and "See also" in body
     answer_id = votes["up"]["ref"]
     (stored,) = server.advisor.store.answers()
     assert stored["answer_id"] == answer_id
@@ -125,6 +127,21 @@ async def test_feedback_button_is_stored(serve_teams, connector) -> None:
     assert vote["vote"] == "down" and vote["question"] == QUESTION
     assert vote["user"] == "aad-user-1"
     assert "Thanks for telling me" in texts(connector.messages[0].card)
+
+
+async def test_a_see_also_button_asks_its_question(serve_teams, connector) -> None:
+    server = await serve_teams()
+    await server.post(personal(QUESTION, connector.url))
+    answer = connector.messages[0]
+    related = next(b for b in buttons(answer.card) if "ask" in b["data"])
+    connector.clear()
+
+    status, _ = await server.post(card_click(related["data"], answer.activity_id, connector.url))
+
+    assert status == 200
+    _, asked = server.advisor.store.answers()
+    assert asked["question"] == related["data"]["ask"] and asked["covered"]
+    assert "Sources" in texts(connector.messages[0].card)
 
 
 async def test_welcome_on_install_in_a_personal_chat(serve_teams, connector) -> None:

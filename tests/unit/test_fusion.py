@@ -1,34 +1,30 @@
 import pytest
 
 from bot.answering.fusion import (
+    CLASSIFIER_WEIGHT,
     HEADING_WEIGHT,
     INTRO_PENALTY,
+    LEXICAL_WEIGHT,
+    Evidence,
     drop_near_duplicates,
-    fuse_scores,
     heading_adjustment,
     jaccard,
+    rank_score,
 )
 
 
-def test_fusion_adds_weighted_normalised_lexical_score() -> None:
-    fused = fuse_scores({"a": 0.50, "b": 0.45, "c": 0.30}, {"b": 8.0, "c": 4.0}, weight=0.2)
-    assert [item for item, _ in fused] == ["b", "a", "c"]
-    scores = dict(fused)
-    assert scores["b"] == pytest.approx(0.45 + 0.2)  # the best BM25 score counts as 1
-    assert scores["c"] == pytest.approx(0.30 + 0.1)
-    assert scores["a"] == pytest.approx(0.50)
+def test_the_score_adds_weighted_lexical_and_classifier_evidence() -> None:
+    evidence = Evidence(0.5, 0.6, bm25=1.0, share=0.5, probability=0.5)
+    assert evidence.similarity == 0.6  # the better of text and phrasing
+    score = rank_score(evidence, frozenset({"x"}), frozenset({"y"}), is_intro=False)
+    assert score == pytest.approx(0.6 + LEXICAL_WEIGHT + 0.5 * CLASSIFIER_WEIGHT)
 
 
-def test_fusion_without_lexical_hits_keeps_dense_order() -> None:
-    assert [i for i, _ in fuse_scores({"x": 0.9, "y": 0.8}, {})] == ["x", "y"]
-
-
-def test_fusion_ties_keep_dense_order() -> None:
-    assert [i for i, _ in fuse_scores({"x": 0.5, "y": 0.5}, {})] == ["x", "y"]
-
-
-def test_fusion_of_nothing_is_empty() -> None:
-    assert fuse_scores({}, {}) == []
+def test_a_stronger_lexical_match_outranks_equal_similarity() -> None:
+    weak = Evidence(0.5, 0.5, bm25=0.1, share=0.1)
+    strong = Evidence(0.5, 0.5, bm25=0.9, share=0.6)
+    terms, heading = frozenset({"x"}), frozenset({"y"})
+    assert rank_score(strong, terms, heading, False) > rank_score(weak, terms, heading, False)
 
 
 def test_jaccard() -> None:
@@ -52,18 +48,17 @@ def test_distinct_passages_are_all_kept() -> None:
 
 
 def test_opening_sections_are_penalised() -> None:
-    assert heading_adjustment({"azure", "level"}, set(), is_intro=True) == -INTRO_PENALTY
+    assert heading_adjustment(frozenset({"azure"}), frozenset(), is_intro=True) == -INTRO_PENALTY
 
 
 def test_heading_words_in_the_question_raise_the_score() -> None:
-    assert heading_adjustment({"lead", "indicator"}, {"lead", "indicator"}, False) == pytest.approx(
-        HEADING_WEIGHT
-    )
-    assert heading_adjustment({"cost"}, {"lead", "indicator"}, False) == 0.0
+    heading = frozenset({"lead", "indicator"})
+    assert heading_adjustment(heading, heading, False) == pytest.approx(HEADING_WEIGHT)
+    assert heading_adjustment(frozenset({"cost"}), heading, False) == 0.0
 
 
 def test_numbers_pick_the_item_of_a_series() -> None:
-    question = {"azure", "level", "3"}
-    level_3 = heading_adjustment(question, {"level", "3", "deployment"}, False)
-    level_0 = heading_adjustment(question, {"level", "0", "mlop"}, False)
+    question = frozenset({"azure", "level", "3"})
+    level_3 = heading_adjustment(question, frozenset({"level", "3", "deployment"}), False)
+    level_0 = heading_adjustment(question, frozenset({"level", "0", "mlop"}), False)
     assert level_3 > 0 > level_0

@@ -118,10 +118,11 @@
   });
 
   document.addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action], button[data-ask]");
+    const button = event.target.closest("button[data-action], button[data-ask], a[data-ask]");
     if (!button || button.disabled || busy) {
       return;
     }
+    event.preventDefault(); // a "See also" link asks its question instead of navigating
     if (button.dataset.ask) {
       ask(button.dataset.ask);
       return;

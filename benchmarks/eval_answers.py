@@ -1,0 +1,123 @@
+"""Answer quality on the evaluation sets, per set and split (tests/eval_set.py).
+
+Prints, for each set's tuning and sealed parts: section hit@1 and hit@3, the share of
+facts found, on-topic questions wrongly refused, off-topic questions wrongly
+answered, and the median and longest answer. Constants, phrasings and vocabulary
+are chosen on the tuning parts only; the sealed parts are only measured, so their
+misses are not printed unless asked for.
+
+    python benchmarks/eval_answers.py                      # every set, both splits
+    python benchmarks/eval_answers.py --misses             # and what the tuning parts missed
+    python benchmarks/eval_answers.py --save outcomes.json # keep the answers
+    python benchmarks/eval_answers.py --score outcomes.json --native-labels
+        # score answers saved by another checkout (the code before a change, say);
+        # --native-labels when its knowledge base still has the sets' original headings
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from tests.eval_set import (  # noqa: E402
+    HEADER,
+    SPLITS,
+    EvalSet,
+    Outcome,
+    load_moves,
+    load_sets,
+    score,
+)
+
+
+def answer_all(sets: list[EvalSet], data_dir: Path) -> tuple[dict[str, Outcome], set[str]]:
+    """Every question of ``sets`` answered by the advisor over a fresh store in ``data_dir``.
+
+    Returns the outcomes by question id and the labels of every section in the store.
+    """
+    from bot.runtime import open_knowledge
+    from bot.settings import Settings
+
+    runtime = open_knowledge(Settings(_env_file=None, data_dir=data_dir), notify=lambda _: None)  # type: ignore[call-arg]
+    existing = {
+        f"{Path(s.metadata.get('source', '')).name}#"
+        f"{(s.metadata.get('section') or s.metadata.get('title', '')).split(' > ')[-1]}"
+        for s in runtime.store.sections()
+    }
+    answerer = runtime.answerer
+    outcomes: dict[str, Outcome] = {}
+    for eval_set in sets:
+        for item in (*eval_set.on_topic, *eval_set.off_topic):
+            explanation = answerer.explain(item.question)
+            if explanation.coverage.covered:
+                reply = answerer.compose_reply(item.question, explanation.retrieval)
+            else:
+                reply = answerer.not_covered(item.question)
+            ranked = tuple(p.label for p in explanation.retrieval.candidates)
+            outcomes[item.id] = Outcome(reply.covered, reply.text, ranked)
+    return outcomes, existing
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="print the tuning parts' misses")
+    parser.add_argument(
+        "--show-sealed", action="store_true", help="print the sealed parts' misses too"
+    )
+    parser.add_argument("--save", type=Path, help="write the outcomes to this JSON file")
+    parser.add_argument("--score", type=Path, help="score outcomes from this JSON file instead")
+    parser.add_argument(
+        "--native-labels",
+        action="store_true",
+        help="with --score: the answers name sections by the sets' original headings",
+    )
+    args = parser.parse_args()
+    sets = load_sets()
+    started = time.perf_counter()
+    if args.score:
+        saved = json.loads(args.score.read_text(encoding="utf-8"))
+        outcomes = {
+            key: Outcome(bool(v["covered"]), str(v["text"]), tuple(v["ranked"]))
+            for key, v in saved.items()
+        }
+        existing: set[str] | None = None
+    else:
+        with tempfile.TemporaryDirectory() as data_dir:
+            outcomes, existing = answer_all(sets, Path(data_dir))
+    if args.save:
+        args.save.write_text(
+            json.dumps(
+                {k: {"covered": o.covered, "text": o.text, "ranked": list(o.ranked)}
+                 for k, o in outcomes.items()},
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    moves = {} if args.native_labels else load_moves()
+    print(HEADER)
+    shown = []
+    for eval_set in sets:
+        for split in SPLITS:
+            figures = score(eval_set.part(split), outcomes, moves, existing)
+            print(figures.row())
+            if args.misses and (split == "tuning" or args.show_sealed):
+                shown.append(figures)
+    for figures in shown:
+        print(f"\n{figures.name} misses:")
+        for miss in figures.misses:
+            print(f"  {miss}")
+    print(f"\n{len(outcomes)} questions in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
