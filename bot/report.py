@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.assessment.scoring import PHASES
 from bot.assessment.survey import Survey
+from bot.gaps import GapGroup, knowledge_gaps
 from bot.store import StateStore
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 TOP_UNCOVERED = 10
+MAX_GAP_GROUPS = 20
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class UsageReport:
     dimensions: tuple[DimensionSummary, ...]  # weakest (lowest mean) first
     per_workspace: tuple[WorkspaceRow, ...]
     daily: tuple[tuple[date, int, int], ...] = field(default=())  # day, covered, not covered
+    gaps: tuple[GapGroup, ...] = field(default=())  # alike uncovered / voted-down questions
 
     @property
     def not_covered_share(self) -> float | None:
@@ -240,6 +243,7 @@ def build_report(
         dimensions=_summarise_dimensions(teams, dimension_names),
         per_workspace=_per_workspace(asked, votes, completed),
         daily=_daily(asked),
+        gaps=knowledge_gaps(uncovered, [f for f in votes if f.get("vote") == "down"]),
     )
 
 
@@ -324,6 +328,15 @@ def format_text(report: UsageReport, width: int = 100) -> str:
             f"  {count:>4}  {_clip(question, width - 8)}"
             for question, count in report.top_uncovered
         ]
+    if report.gaps:
+        lines += ["", "Knowledge gaps, alike questions grouped (what to write next):"]
+        for gap in report.gaps[:MAX_GAP_GROUPS]:
+            (top, _), *others = gap.questions
+            also = f"  (also: {'; '.join(q for q, _ in others[:3])})" if others else ""
+            lines.append(
+                f"  {gap.count:>4}x  {gap.kind:<12} {gap.platform}/{gap.workspace:<14} "
+                f"{_clip(top + also, width - 40)}"
+            )
     if report.teams:
         lines += ["", "Phases (each team's latest result):"]
         lines += [f"  {phase:<30} {count:>4}" for phase, count in report.phases]

@@ -146,6 +146,23 @@ def render_html(report: UsageReport) -> str:
         if report.top_uncovered
         else ""
     )
+    gap_groups = (
+        _table(
+            ["Workspace", "Kind", "Questions, most asked first (times)", "Times"],
+            [
+                [
+                    f"{g.platform}/{g.workspace}",
+                    g.kind,
+                    "; ".join(f"{q} ({n})" for q, n in g.questions),
+                    str(g.count),
+                ]
+                for g in report.gaps
+            ],
+            3,
+        )
+        if report.gaps
+        else ""
+    )
     dimensions = (
         _table(
             ["Dimension", "Mean score", "Weakest for (teams)"],
@@ -192,6 +209,13 @@ def render_html(report: UsageReport) -> str:
                 "Every question in this period was covered."
                 if report.questions
                 else "No questions in this period.",
+            ),
+            _section(
+                "Knowledge gaps: alike questions, not covered or voted down",
+                "",
+                "",
+                gap_groups,
+                "No question went uncovered or was voted down in this period.",
             ),
             _section(
                 "Phases across teams",

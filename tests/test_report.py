@@ -209,3 +209,44 @@ def test_report_command_rejects_bad_dates(
     assert "is not a date" in capsys.readouterr().err
     assert main(["report", "--since", "2025-03-02", "--until", "2025-03-01"]) == 2
     assert "--since is after --until" in capsys.readouterr().err
+
+
+# --- knowledge gaps -------------------------------------------------------------------------
+
+
+def test_alike_questions_are_grouped_and_the_most_asked_come_first() -> None:
+    from bot.gaps import group_questions
+
+    groups = group_questions(
+        [
+            "How do I scale my kubectl deployment to 10 replicas?",
+            "kubectl command to scale deployment to 10 replicas",
+            "how do i scale my kubectl deployment to 10 replicas",
+            "What's our parental leave policy?",
+        ]
+    )
+    assert groups == [
+        (
+            ("How do I scale my kubectl deployment to 10 replicas?", 2),
+            ("kubectl command to scale deployment to 10 replicas", 1),
+        ),
+        (("What's our parental leave policy?", 1),),
+    ]
+
+
+def test_gaps_are_kept_apart_by_workspace_and_kind_and_follow_the_period() -> None:
+    downvoted = [
+        {**vote("down", "2025-03-01T10:01:00Z"), "question": "What does GPU capacity cost?"},
+    ]
+    report = build_report(ANSWERS, FEEDBACK + downvoted, [], NAMES, period=MARCH)
+    groups = [(g.workspace, g.kind, g.questions) for g in report.gaps]
+    assert groups == [  # the same question three ways counts once, three times
+        ("T1", "not covered", (("What does GPU capacity cost?", 3),)),
+        ("T1", "not covered", (("Who won the cup final?", 1),)),
+        ("T1", "voted down", (("What does GPU capacity cost?", 1),)),
+        ("T2", "not covered", (("Where is the canteen?", 1),)),  # in its own workspace
+    ]
+    assert all("2025-04" not in q for g in report.gaps for q, _ in g.questions)
+    text = format_text(report)
+    assert "Knowledge gaps" in text and "3x  not covered" in text
+    assert "Knowledge gaps: alike questions" in render_html(report)
