@@ -131,15 +131,12 @@ class KnowledgeStore:
 
     def nearest_sections(self, vector: list[float], n: int) -> list[Neighbour]:
         """The ``n`` sections nearest to ``vector`` by their own text, nearest first."""
-        return _nearest(self._sections, vector, n, parent_key="")
-
-    def nearest_phrasings(self, vector: list[float], n: int) -> list[Neighbour]:
-        """The ``n`` phrasings nearest to ``vector``; ``parent`` is the section they ask for."""
-        return _nearest(self._phrasings, vector, n, parent_key="parent")
-
-    def nearest_out_of_scope(self, vector: list[float], n: int) -> list[Neighbour]:
-        """The ``n`` out-of-scope questions nearest to ``vector``; ``parent`` is their kind."""
-        return _nearest(self._out_of_scope, vector, n, parent_key="kind")
+        found = self._sections.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+        return [
+            # Chroma reports the cosine distance; similarity is 1 minus it.
+            Neighbour(str(doc.id), str(doc.id), doc.page_content, 1.0 - float(distance))
+            for doc, distance in found
+        ]
 
     # --- writing -------------------------------------------------------------------------
 
@@ -214,21 +211,6 @@ def _phrasing_records(collection: Any) -> list[StoredPhrasing]:
             data["ids"], data["documents"] or [], data["metadatas"] or [], _rows(data),
             strict=False,
         )
-    ]
-
-
-def _nearest(collection: Any, vector: list[float], n: int, parent_key: str) -> list[Neighbour]:
-    if n <= 0:
-        return []
-    found = collection.similarity_search_by_vector_with_relevance_scores(vector, k=n)
-    return [
-        Neighbour(
-            str(document.id),
-            str(document.metadata.get(parent_key, "")) if parent_key else str(document.id),
-            document.page_content,
-            1.0 - float(distance),  # cosine distance -> similarity
-        )
-        for document, distance in found
     ]
 
 

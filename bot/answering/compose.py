@@ -132,10 +132,14 @@ def added_units(question_terms: set[str], best: Passage, other: Passage) -> list
     missing = question_terms - set(tokenize(f"{best.heading_path}\n{best.body}"))
     if not missing:
         return []
+    units = split_units(other.body, 1)
+    # A question that names the other section's heading ("level 3 and 4") asks for it:
+    # its opening sentence, which states what it is, comes first.
+    named = bool(missing & set(tokenize(other.heading)))
     scored = [
-        (unit_score(unit, missing), unit)
-        for unit in split_units(other.body, 1)
-        if set(tokenize(unit.text)) & missing
+        (math.inf if named and unit is units[0] else unit_score(unit, missing), unit)
+        for unit in units
+        if (named and unit is units[0]) or set(tokenize(unit.text)) & missing
     ]
     scored.sort(key=lambda pair: (-pair[0], pair[1].position))
     chosen = [unit for _, unit in scored[:MAX_ADDED_UNITS]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from bot.answering.text import tokenize
@@ -77,7 +78,7 @@ def rank_score(
     )
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     """The Jaccard similarity of two token sets (0 when both are empty)."""
     if not a and not b:
         return 0.0
@@ -85,13 +86,21 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def drop_near_duplicates(
-    ranked_ids: Sequence[str], tokens: Mapping[str, Sequence[str]], threshold: float = 0.8
+    ranked_ids: Sequence[str],
+    tokens: Mapping[str, AbstractSet[str]],
+    threshold: float = 0.8,
+    limit: int | None = None,
 ) -> list[str]:
-    """Keep ranked ids in order, dropping any whose tokens mostly repeat a better-ranked one."""
+    """Keep ranked ids in order, dropping any whose tokens mostly repeat a better-ranked one.
+
+    Stops once ``limit`` ids are kept.
+    """
     kept: list[str] = []
-    kept_sets: list[set[str]] = []
+    kept_sets: list[AbstractSet[str]] = []
     for item in ranked_ids:
-        words = set(tokens.get(item, ()))
+        if limit is not None and len(kept) >= limit:
+            break
+        words = tokens.get(item, frozenset())
         if any(jaccard(words, other) >= threshold for other in kept_sets):
             continue
         kept.append(item)

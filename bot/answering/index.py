@@ -60,12 +60,6 @@ class SearchIndex(Protocol):
         """The sections nearest to ``vector`` by their own text."""
         ...
 
-    def nearest_phrasings(self, vector: list[float], n: int) -> Iterable[Neighbour]:
-        """The phrasings nearest to ``vector`` (``parent``: their section)."""
-        ...
 
-    def nearest_out_of_scope(self, vector: list[float], n: int) -> Iterable[Neighbour]:
-        """The out-of-scope questions nearest to ``vector`` (``parent``: their kind)."""
-        ...
 
 

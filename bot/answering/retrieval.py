@@ -20,14 +20,13 @@ from rank_bm25 import BM25Okapi
 
 from bot.answering.classifier import SectionClassifier
 from bot.answering.fusion import Evidence, drop_near_duplicates, heading_terms, rank_score
-from bot.answering.index import SearchIndex
+from bot.answering.index import SearchIndex, StoredPhrasing
 from bot.answering.passages import Passage
 from bot.answering.text import tokenize
 
-# How many sections and phrasings the dense search brings back before fusion.
+# How many sections the dense search brings back before fusion, by text and by phrasing.
 SECTION_CANDIDATES = 16
-PHRASING_CANDIDATES = 48
-OUT_OF_SCOPE_NEIGHBOURS = 3
+PHRASING_CANDIDATES = 16
 CLASSIFIER_CANDIDATES = 3
 # The classifier's labels for out-of-scope kinds, apart from section ids.
 OUT_OF_SCOPE_LABEL = "out-of-scope:"
@@ -48,6 +47,36 @@ class OutOfScopeMatch:
     kind: str = ""
     question: str = ""
     similarity: float = -1.0
+
+
+@dataclass(frozen=True)
+class OutOfScopeBank:
+    """The out-of-scope questions' vectors, kinds and texts, to find the nearest one."""
+
+    vectors: np.ndarray
+    kinds: tuple[str, ...]
+    texts: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> OutOfScopeBank:
+        """A bank with nothing in it."""
+        return cls(np.zeros((0, 0), dtype=np.float32), (), ())
+
+    @classmethod
+    def of(cls, questions: list[StoredPhrasing]) -> OutOfScopeBank:
+        """The bank of stored out-of-scope questions (``parent`` is their kind)."""
+        if not questions:
+            return cls.empty()
+        vectors = np.asarray([q.vector for q in questions], dtype=np.float32)
+        return cls(vectors, tuple(q.parent for q in questions), tuple(q.text for q in questions))
+
+    def nearest(self, query_vector: np.ndarray) -> OutOfScopeMatch:
+        """The out-of-scope question nearest to the query (none when the bank is empty)."""
+        if not self.kinds:
+            return OutOfScopeMatch()
+        similarities = self.vectors @ query_vector
+        n = int(np.argmax(similarities))
+        return OutOfScopeMatch(self.kinds[n], self.texts[n], float(similarities[n]))
 
 
 @dataclass(frozen=True)
@@ -92,9 +121,13 @@ class HybridRetriever:
         self._position: dict[str, int] = {}
         self._texts: dict[str, str] = {}
         self._metadata: dict[str, dict[str, str]] = {}
-        self._tokens: dict[str, list[str]] = {}
+        self._tokens: dict[str, frozenset[str]] = {}
         self._text_vectors = np.zeros((0, 0), dtype=np.float32)
         self._phrasing_vectors: dict[str, np.ndarray] = {}
+        # Every phrasing's vector in one matrix, with the position of its section.
+        self._phrasing_matrix = np.zeros((0, 0), dtype=np.float32)
+        self._phrasing_parent = np.zeros(0, dtype=np.int64)
+        self._outside = OutOfScopeBank.empty()
         self._bm25: BM25Okapi | None = None
         self._idf: dict[str, float] = {}
         self._unknown_idf = 0.0
@@ -120,14 +153,24 @@ class HybridRetriever:
         phrasing_vectors = {
             i: np.asarray(rows[i], dtype=np.float32) for i in ids if rows.get(i)
         }
-        classifier = self._fit_classifier(ids, text_vectors, phrasing_vectors)
-        tokens = {
-            i: tokenize(f"{texts[i]}\n{metadata[i].get('questions', '')}") for i in ids
-        }
-        bm25 = BM25Okapi([tokens[i] or ["\0"] for i in ids]) if ids else None
+        outside = OutOfScopeBank.of(list(self._index.out_of_scope()))
+        classifier = self._fit_classifier(ids, text_vectors, phrasing_vectors, outside)
+        words = {i: tokenize(f"{texts[i]}\n{metadata[i].get('questions', '')}") for i in ids}
+        bm25 = BM25Okapi([words[i] or ["\0"] for i in ids]) if ids else None
+        tokens = {i: frozenset(w) for i, w in words.items()}
+        kept = [i for i in ids if i in phrasing_vectors]
+        matrix = (
+            np.vstack([phrasing_vectors[i] for i in kept])
+            if kept
+            else np.zeros((0, text_vectors.shape[1] if text_vectors.size else 0), np.float32)
+        )
+        parent = np.asarray(
+            [n for n, i in enumerate(ids) if i in phrasing_vectors for _ in phrasing_vectors[i]],
+            dtype=np.int64,
+        )
         frequency: dict[str, int] = {}
-        for words in tokens.values():
-            for word in set(words):
+        for distinct in tokens.values():
+            for word in distinct:
                 frequency[word] = frequency.get(word, 0) + 1
         count = len(ids)
         idf = {w: math.log((count + 1) / (n + 0.5)) for w, n in frequency.items()}
@@ -139,9 +182,15 @@ class HybridRetriever:
             self._tokens, self._bm25, self._headings = tokens, bm25, headings
             self._idf, self._unknown_idf = idf, math.log((count + 1) / 0.5)
             self._classifier = classifier
+            self._phrasing_matrix, self._phrasing_parent = matrix, parent
+            self._outside = outside
 
     def _fit_classifier(
-        self, ids: list[str], text_vectors: np.ndarray, phrasing_vectors: dict[str, np.ndarray]
+        self,
+        ids: list[str],
+        text_vectors: np.ndarray,
+        phrasing_vectors: dict[str, np.ndarray],
+        outside: OutOfScopeBank,
     ) -> SectionClassifier:
         """The classifier over sections (their texts and phrasings) and out-of-scope kinds."""
         rows: list[np.ndarray] = []
@@ -152,9 +201,9 @@ class HybridRetriever:
             if chunk_id in phrasing_vectors:
                 rows.append(phrasing_vectors[chunk_id])
                 targets += [chunk_id] * len(phrasing_vectors[chunk_id])
-        for question in self._index.out_of_scope():
-            rows.append(np.asarray([question.vector], dtype=np.float32))
-            targets.append(OUT_OF_SCOPE_LABEL + question.parent)
+        if len(outside.kinds):
+            rows.append(outside.vectors)
+            targets += [OUT_OF_SCOPE_LABEL + kind for kind in outside.kinds]
         vectors = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
         return SectionClassifier(vectors, targets)
 
@@ -168,19 +217,16 @@ class HybridRetriever:
             return Retrieval(query, ())
         vector = self._embeddings.embed_query(query)
         query_vector = np.asarray(vector, dtype=np.float32)
+        # Dense candidates: by the sections' own texts (the store's query), and by their
+        # phrasings (scored here: their vectors are in memory for the classifier anyway).
         found = {n.record_id for n in self._index.nearest_sections(vector, SECTION_CANDIDATES)}
-        found |= {n.parent for n in self._index.nearest_phrasings(vector, PHRASING_CANDIDATES)}
+        found |= self._by_phrasing(query_vector)
         terms = tokenize(query)
         lexical = self._lexical(terms)
         probability = self._classifier.probabilities(query_vector)
         likely = sorted(probability, key=lambda label: -probability[label])[:CLASSIFIER_CANDIDATES]
         found = {i for i in found | set(lexical) | set(likely) if i in self._position}
         best_lexical = max(lexical.values(), default=0.0) or 1.0
-        outside = max(
-            self._index.nearest_out_of_scope(vector, OUT_OF_SCOPE_NEIGHBOURS),
-            key=lambda n: n.similarity,
-            default=None,
-        )
         query_terms = frozenset(terms)
         scored = []
         for chunk_id in found:
@@ -195,15 +241,21 @@ class HybridRetriever:
             score = rank_score(evidence, query_terms, headings, is_intro)
             scored.append((score, chunk_id, evidence))
         scored.sort(key=lambda item: (-item[0], self._position[item[1]]))
-        kept = drop_near_duplicates([chunk_id for _, chunk_id, _ in scored], self._tokens)[:k]
+        kept = drop_near_duplicates(
+            [chunk_id for _, chunk_id, _ in scored], self._tokens, limit=k
+        )
         by_id = {chunk_id: (score, evidence) for score, chunk_id, evidence in scored}
         candidates = tuple(self._passage(i, *by_id[i]) for i in kept)
-        match = (
-            OutOfScopeMatch(outside.parent, outside.text, outside.similarity)
-            if outside is not None
-            else OutOfScopeMatch()
-        )
-        return Retrieval(query, candidates, match)
+        return Retrieval(query, candidates, self._outside.nearest(query_vector))
+
+    def _by_phrasing(self, query_vector: np.ndarray) -> set[str]:
+        """The sections whose best phrasings are nearest to the query."""
+        if not len(self._phrasing_parent):
+            return set()
+        best = np.full(len(self._ids), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._phrasing_parent, self._phrasing_matrix @ query_vector)
+        order = np.argsort(-best)[:PHRASING_CANDIDATES]
+        return {self._ids[int(n)] for n in order if best[int(n)] > -1.0}
 
     def _evidence(
         self,
@@ -224,12 +276,12 @@ class HybridRetriever:
             probability=probability,
         )
 
-    def _share(self, terms: list[str], section_tokens: list[str]) -> float:
+    def _share(self, terms: list[str], section_tokens: frozenset[str]) -> float:
         """The share of the question's term weight (idf) that the section contains."""
         wanted = set(terms)
         if not wanted:
             return 0.0
-        present = wanted & set(section_tokens)
+        present = wanted & section_tokens
         total = sum(self._idf.get(t, self._unknown_idf) for t in wanted)
         return sum(self._idf[t] for t in present) / total if total > 0 else 0.0
 

@@ -78,3 +78,13 @@ def test_a_section_that_opens_with_a_list_leads_with_its_first_item() -> None:
 
 def test_no_passages_no_answer() -> None:
     assert compose("anything", []).text == ""
+
+
+def test_a_question_naming_the_second_sections_heading_gets_its_opening() -> None:
+    level_4 = _passage("Level 4 retrains automatically when drift appears.", section="Level 4")
+    level_3 = _passage(
+        "Level 3 automates deployment with CI/CD.\n\n- Releases use A/B testing.",
+        section="Level 3",
+    )
+    result = compose("difference between level 3 and 4?", [level_4, level_3])
+    assert "- Level 3 automates deployment with CI/CD. [2]" in result.text.splitlines()
