@@ -34,9 +34,11 @@ from tests.eval_set import (  # noqa: E402
     SPLITS,
     EvalSet,
     Outcome,
+    answer_outcomes,
     load_moves,
     load_sets,
     score,
+    section_labels,
 )
 
 
@@ -49,22 +51,9 @@ def answer_all(sets: list[EvalSet], data_dir: Path) -> tuple[dict[str, Outcome],
     from bot.settings import Settings
 
     runtime = open_knowledge(Settings(_env_file=None, data_dir=data_dir), notify=lambda _: None)  # type: ignore[call-arg]
-    existing = {
-        f"{Path(s.metadata.get('source', '')).name}#"
-        f"{(s.metadata.get('section') or s.metadata.get('title', '')).split(' > ')[-1]}"
-        for s in runtime.store.sections()
-    }
-    answerer = runtime.answerer
-    outcomes: dict[str, Outcome] = {}
-    for eval_set in sets:
-        for item in (*eval_set.on_topic, *eval_set.off_topic):
-            explanation = answerer.explain(item.question)
-            if explanation.coverage.covered:
-                reply = answerer.compose_reply(item.question, explanation.retrieval)
-            else:
-                reply = answerer.not_covered(item.question)
-            ranked = tuple(p.label for p in explanation.retrieval.candidates)
-            outcomes[item.id] = Outcome(reply.covered, reply.text, ranked)
+    existing = section_labels(runtime.store.sections())
+    items = [item for s in sets for item in (*s.on_topic, *s.off_topic)]
+    outcomes = answer_outcomes(runtime.answerer, items)
     return outcomes, existing
 
 

@@ -22,6 +22,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -123,6 +124,27 @@ def current_labels(
         else:
             result.update(moves[label])
     return result
+
+
+def section_labels(sections: Iterable[Any]) -> set[str]:
+    """``file.md#Heading`` of every stored section (``StoredSection`` records)."""
+    labels = set()
+    for section in sections:
+        meta = section.metadata
+        heading = (meta.get("section") or meta.get("title", "")).split(" > ")[-1]
+        labels.add(f"{Path(meta.get('source', '')).name}#{heading}")
+    return labels
+
+
+def answer_outcomes(answerer: Any, items: Iterable[OnTopic | OffTopic]) -> dict[str, Outcome]:
+    """Each item's question answered by ``answerer`` (an ``ExtractiveAnswerer``), by id."""
+    outcomes = {}
+    for item in items:
+        explanation = answerer.explain(item.question)
+        reply = answerer.reply_to(explanation)
+        ranked = tuple(p.label for p in explanation.retrieval.candidates)
+        outcomes[item.id] = Outcome(reply.covered, reply.text, ranked)
+    return outcomes
 
 
 def _normalise(text: str) -> str:

@@ -84,6 +84,21 @@ def related_sections(retrieval: Retrieval, cited: Sequence[Passage]) -> tuple[Re
     return tuple(related[:MAX_RELATED])
 
 
+def covered_reply(
+    question: str, text: str, cited: Sequence[Passage], retrieval: Retrieval, mode: str
+) -> AnswerReply:
+    """A covered answer: its text, the sources it cites and the sections to see next."""
+    return AnswerReply(
+        question=question,
+        text=text,
+        covered=True,
+        sources=to_sources(cited),
+        mode=mode,
+        answer_id=answer_id(question, text),
+        related=related_sections(retrieval, cited),
+    )
+
+
 def answer_passages(retrieval: Retrieval) -> list[Passage]:
     """The candidates an answer is made from: the best, and those scoring near it."""
     best = retrieval.best
@@ -138,15 +153,15 @@ class ExtractiveAnswerer:
         composition = compose(question, answer_passages(retrieval))
         if not composition.text:
             return self.not_covered(question)
-        return AnswerReply(
-            question=question,
-            text=composition.text,
-            covered=True,
-            sources=to_sources(composition.cited),
-            mode="extractive",
-            answer_id=answer_id(question, composition.text),
-            related=related_sections(retrieval, composition.cited),
+        return covered_reply(
+            question, composition.text, composition.cited, retrieval, "extractive"
         )
+
+    def reply_to(self, explanation: Explanation) -> AnswerReply:
+        """The answer an explained question gets: composed if covered, else "not covered"."""
+        if not explanation.coverage.covered:
+            return self.not_covered(explanation.question)
+        return self.compose_reply(explanation.question, explanation.retrieval)
 
     def not_covered(self, question: str) -> AnswerReply:
         """The plain "not covered" answer, with what to ask instead."""
@@ -159,7 +174,4 @@ class ExtractiveAnswerer:
         question = question.strip()
         if not question:
             return AnswerReply(question, self.ui.empty_question, False)
-        explanation = self.explain(question, retrieval_query)
-        if not explanation.coverage.covered:
-            return self.not_covered(question)
-        return self.compose_reply(question, explanation.retrieval)
+        return self.reply_to(self.explain(question, retrieval_query))

@@ -19,8 +19,7 @@ from bot.answering.extractive import (
     ExtractiveAnswerer,
     answer_id,
     answer_passages,
-    related_sections,
-    to_sources,
+    covered_reply,
 )
 from bot.answering.passages import Passage
 from bot.answering.prompt import (
@@ -112,15 +111,7 @@ class GenerativeAnswerer:
         if leaks(text, self._prompts.system):
             return self._refusal(question)
         cited = map_citations(text, passages)
-        return AnswerReply(
-            question=question,
-            text=cited.text,
-            covered=True,
-            sources=to_sources(cited.cited),
-            mode="generated",
-            answer_id=answer_id(question, cited.text),
-            related=related_sections(explanation.retrieval, cited.cited),
-        )
+        return covered_reply(question, cited.text, cited.cited, explanation.retrieval, "generated")
 
     def _refusal(self, question: str) -> AnswerReply:
         """The advisor's own refusal: nothing from the prompt or the passages."""

@@ -14,11 +14,13 @@ from tests.eval_set import (
     Figures,
     OnTopic,
     Outcome,
+    answer_outcomes,
     load_moves,
     load_set,
     load_sets,
     missing_facts,
     score,
+    section_labels,
 )
 
 pytestmark = pytest.mark.integration
@@ -26,23 +28,8 @@ pytestmark = pytest.mark.integration
 
 def _figures(runtime: KnowledgeRuntime, name: str) -> Figures:
     part = load_set(name).part("sealed")
-    answerer = runtime.answerer
-    existing = {
-        f"{s.metadata.get('source', '').rsplit('/', 1)[-1]}#"
-        f"{(s.metadata.get('section') or s.metadata.get('title', '')).split(' > ')[-1]}"
-        for s in runtime.store.sections()
-    }
-    outcomes = {}
-    for item in (*part.on_topic, *part.off_topic):
-        explanation = answerer.explain(item.question)
-        covered = explanation.coverage.covered
-        reply = (
-            answerer.compose_reply(item.question, explanation.retrieval)
-            if covered
-            else answerer.not_covered(item.question)
-        )
-        ranked = tuple(p.label for p in explanation.retrieval.candidates)
-        outcomes[item.id] = Outcome(reply.covered, reply.text, ranked)
+    existing = section_labels(runtime.store.sections())
+    outcomes = answer_outcomes(runtime.answerer, (*part.on_topic, *part.off_topic))
     figures = score(part, outcomes, load_moves(), existing)
     print(f"\n{figures.row()}")
     return figures

@@ -34,17 +34,18 @@ def test_jaccard() -> None:
 
 def test_near_duplicates_are_dropped_keeping_the_better_ranked() -> None:
     tokens = {
-        "one": ["feature", "store", "reuse", "feature", "engineer"],
-        "two": ["feature", "store", "reuse", "engineer"],
-        "three": ["governance", "tier"],
+        "one": frozenset({"feature", "store", "reuse", "engineer", "platform"}),
+        "two": frozenset({"feature", "store", "reuse", "engineer"}),
+        "three": frozenset({"governance", "tier"}),
     }
     assert drop_near_duplicates(["one", "two", "three"], tokens) == ["one", "three"]
     assert drop_near_duplicates(["two", "one", "three"], tokens) == ["two", "three"]
 
 
 def test_distinct_passages_are_all_kept() -> None:
-    tokens = {"a": ["x", "y"], "b": ["y", "z"], "c": ["q"]}
+    tokens = {"a": frozenset("xy"), "b": frozenset("yz"), "c": frozenset("q")}
     assert drop_near_duplicates(["a", "b", "c"], tokens) == ["a", "b", "c"]
+    assert drop_near_duplicates(["a", "b", "c"], tokens, limit=2) == ["a", "b"]
 
 
 def test_opening_sections_are_penalised() -> None:
