@@ -17,7 +17,8 @@ class Vocabulary:
 
     def __init__(self, terms: dict[str, str]) -> None:
         self._patterns = [
-            (re.compile(rf"(?<![a-z0-9]){re.escape(word.lower())}(?![a-z0-9])"), meaning)
+            # A word also matches its plural ("experiments" for "experiment").
+            (re.compile(rf"(?<![a-z0-9]){re.escape(word.lower())}(?:s|es)?(?![a-z0-9])"), meaning)
             for word, meaning in terms.items()
         ]
 

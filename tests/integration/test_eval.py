@@ -82,16 +82,23 @@ def test_scoring_counts_a_refusal_as_a_miss_and_follows_moved_sections() -> None
     assert figures.facts == 0.5
 
 
-@pytest.mark.parametrize("name", ["realistic", "eval", "holdout"])
+# Floors on the sealed parts: what the advisor reaches, less about one question each, so a
+# change that makes answers worse fails here. The issue's targets are higher for hit@1
+# (90%) and hit@3 (98%); benchmarks/eval_answers.py prints where each set stands.
+FLOORS = {
+    "realistic": {"hit1": 0.80, "hit3": 0.90, "facts": 0.87, "refused": 0.05, "answered_off": 0.05},
+    "eval": {"hit1": 0.86, "hit3": 0.93, "facts": 0.87, "refused": 0.07, "answered_off": 0.05},
+    "holdout": {"hit1": 0.85, "hit3": 0.95, "facts": 0.90, "refused": 0.05, "answered_off": 0.05},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
 def test_sealed_floors(knowledge_runtime: KnowledgeRuntime, name: str) -> None:
     """The floors a change must not go below; benchmarks/eval_answers.py prints the rest."""
-    figures = _figures(knowledge_runtime, name)
-    assert figures.hit1 >= FLOORS["hit1"], figures.row()
-    assert figures.hit3 >= FLOORS["hit3"], figures.row()
-    assert figures.facts >= FLOORS["facts"], figures.row()
-    assert figures.refused <= FLOORS["refused"], figures.row()
-    assert figures.answered_off <= FLOORS["answered_off"], figures.row()
+    figures, floors = _figures(knowledge_runtime, name), FLOORS[name]
+    assert figures.hit1 >= floors["hit1"], figures.row()
+    assert figures.hit3 >= floors["hit3"], figures.row()
+    assert figures.facts >= floors["facts"], figures.row()
+    assert figures.refused <= floors["refused"], figures.row()
+    assert figures.answered_off <= floors["answered_off"], figures.row()
     assert figures.max_chars <= 1200 and figures.median_chars <= 700, figures.row()
-
-
-FLOORS = {"hit1": 0.75, "hit3": 0.85, "facts": 0.80, "refused": 0.08, "answered_off": 0.05}
