@@ -156,6 +156,17 @@ async def test_two_browsers_do_not_share_a_conversation(console_server: ConsoleS
     assert not any("EU AI Act" in s["title"] for s in stranger["sources"])
 
 
+async def test_a_new_question_after_another_is_answered_on_its_own(
+    client: aiohttp.ClientSession,
+) -> None:
+    await ask(client, "What is the EU AI Act's high-risk category?")
+    [follow_up] = await ask(client, "and when does that apply?")
+    [new] = await ask(client, "What does a model registry do?")
+    assert any("EU AI Act" in s["title"] for s in follow_up["sources"])
+    assert new["covered"] and not any("EU AI Act" in s["title"] for s in new["sources"])
+    assert new["sources"][0]["title"] == "Platform approach"
+
+
 # --- scale-check and chart --------------------------------------------------------------------
 
 

@@ -129,6 +129,18 @@ async def test_feedback_button_is_stored(serve_teams, connector) -> None:
     assert "Thanks for telling me" in texts(connector.messages[0].card)
 
 
+async def test_in_a_chat_only_a_message_that_cannot_stand_alone_is_a_follow_up(
+    serve_teams, connector
+) -> None:
+    server = await serve_teams()
+    await server.post(personal("What is the EU AI Act's high-risk category?", connector.url))
+    await server.post(personal("and when does that apply?", connector.url))
+    await server.post(personal("What does a model registry do?", connector.url))
+    _, follow_up, new = (texts(m.card) for m in connector.messages)
+    assert "EU AI Act" in follow_up
+    assert "EU AI Act" not in new and "Platform approach" in new
+
+
 async def test_a_see_also_button_asks_its_question(serve_teams, connector) -> None:
     server = await serve_teams()
     await server.post(personal(QUESTION, connector.url))
