@@ -80,7 +80,7 @@ def main() -> None:
     floor, full_seconds = statistics.median(floors), statistics.median(fulls)
 
     texts = sum(len(b) for b in batches)
-    print(f"texts embedded: {texts} ({full.chunks_added} chunks, their phrasings, the out-of-scope bank)")
+    print(f"texts embedded: {texts} ({full.chunks_added} chunks, phrasings, out-of-scope bank)")
     print(f"full ingest      {full_seconds:6.2f} s  (median of {ROUNDS})")
     print(f"bare encoding    {floor:6.2f} s  (median of {ROUNDS})")
     print(f"ratio            {full_seconds / floor:6.2f} (target <= 1.3)")
