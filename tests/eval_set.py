@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from bot.answering.passages import section_label
+
 EVAL_DIR = Path(__file__).parent / "eval"
 SET_FILES = {
     "realistic": EVAL_DIR / "realistic_set.yaml",
@@ -128,12 +130,11 @@ def current_labels(
 
 def section_labels(sections: Iterable[Any]) -> set[str]:
     """``file.md#Heading`` of every stored section (``StoredSection`` records)."""
-    labels = set()
-    for section in sections:
-        meta = section.metadata
-        heading = (meta.get("section") or meta.get("title", "")).split(" > ")[-1]
-        labels.add(f"{Path(meta.get('source', '')).name}#{heading}")
-    return labels
+    return {
+        section_label(s.metadata.get("source", ""), s.metadata.get("section", ""),
+                      s.metadata.get("title", ""))
+        for s in sections
+    }
 
 
 def answer_outcomes(answerer: Any, items: Iterable[OnTopic | OffTopic]) -> dict[str, Outcome]:

@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 
+def section_label(source: str, section: str, title: str) -> str:
+    """``file.md#Heading``: how curators and the evaluation sets name a section.
+
+    The heading is the section's own (the last of its path), or the document title
+    for a document's opening section.
+    """
+    heading = section.split(" > ")[-1] if section else title
+    return f"{PurePosixPath(source).name}#{heading}"
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved section (chunk) with the evidence that it answers the question."""
@@ -28,10 +38,5 @@ class Passage:
 
     @property
     def label(self) -> str:
-        """``file.md#Heading``: how curators and the evaluation sets name a section."""
-        return f"{PurePosixPath(self.source).name}#{self.heading}"
-
-    @property
-    def display_name(self) -> str:
-        """``Title > Section`` for people (just the title for an opening section)."""
-        return self.heading_path
+        """``file.md#Heading`` (see ``section_label``)."""
+        return section_label(self.source, self.section, self.title)

@@ -105,6 +105,27 @@ def _first_question(phrasings: str) -> str:
     return (full or lines or [""])[0]
 
 
+def fit_classifier(
+    ids: list[str],
+    text_vectors: np.ndarray,
+    phrasing_parent: np.ndarray,
+    phrasing_matrix: np.ndarray,
+    outside: OutOfScopeBank,
+) -> SectionClassifier:
+    """The classifier over sections (each text, then its phrasings) and out-of-scope kinds."""
+    rows: list[np.ndarray] = []
+    targets: list[str] = []
+    for n, chunk_id in enumerate(ids):
+        mine = phrasing_matrix[phrasing_parent == n]
+        rows += [text_vectors[n : n + 1], mine]
+        targets += [chunk_id] * (1 + len(mine))
+    if outside.kinds:
+        rows.append(outside.vectors)
+        targets += [OUT_OF_SCOPE_LABEL + kind for kind in outside.kinds]
+    vectors = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+    return SectionClassifier(vectors, targets)
+
+
 class HybridRetriever:
     """Searches the store densely and lexically and fuses the evidence into one ranking.
 
@@ -123,7 +144,6 @@ class HybridRetriever:
         self._metadata: dict[str, dict[str, str]] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self._text_vectors = np.zeros((0, 0), dtype=np.float32)
-        self._phrasing_vectors: dict[str, np.ndarray] = {}
         # Every phrasing's vector in one matrix, with the position of its section.
         self._phrasing_matrix = np.zeros((0, 0), dtype=np.float32)
         self._phrasing_parent = np.zeros(0, dtype=np.int64)
@@ -146,28 +166,18 @@ class HybridRetriever:
         ids = [s.chunk_id for s in sections]
         texts = {s.chunk_id: s.text for s in sections}
         metadata = {s.chunk_id: dict(s.metadata) for s in sections}
+        position = {i: n for n, i in enumerate(ids)}
         text_vectors = np.asarray([s.vector for s in sections], dtype=np.float32)
-        rows: dict[str, list[tuple[float, ...]]] = {}
-        for phrasing in self._index.phrasings():
-            rows.setdefault(phrasing.parent, []).append(phrasing.vector)
-        phrasing_vectors = {
-            i: np.asarray(rows[i], dtype=np.float32) for i in ids if rows.get(i)
-        }
+        # Grouped by section, in the sections' order (the classifier is fitted on them so).
+        stored = [p for p in self._index.phrasings() if p.parent in position]
+        asked = sorted(((position[p.parent], p.vector) for p in stored), key=lambda row: row[0])
+        parent = np.asarray([n for n, _ in asked], dtype=np.int64)
+        matrix = np.asarray([v for _, v in asked], dtype=np.float32).reshape(len(asked), -1)
         outside = OutOfScopeBank.of(list(self._index.out_of_scope()))
-        classifier = self._fit_classifier(ids, text_vectors, phrasing_vectors, outside)
+        classifier = fit_classifier(ids, text_vectors, parent, matrix, outside)
         words = {i: tokenize(f"{texts[i]}\n{metadata[i].get('questions', '')}") for i in ids}
         bm25 = BM25Okapi([words[i] or ["\0"] for i in ids]) if ids else None
         tokens = {i: frozenset(w) for i, w in words.items()}
-        kept = [i for i in ids if i in phrasing_vectors]
-        matrix = (
-            np.vstack([phrasing_vectors[i] for i in kept])
-            if kept
-            else np.zeros((0, text_vectors.shape[1] if text_vectors.size else 0), np.float32)
-        )
-        parent = np.asarray(
-            [n for n, i in enumerate(ids) if i in phrasing_vectors for _ in phrasing_vectors[i]],
-            dtype=np.int64,
-        )
         frequency: dict[str, int] = {}
         for distinct in tokens.values():
             for word in distinct:
@@ -177,35 +187,12 @@ class HybridRetriever:
         headings = {i: heading_terms(metadata[i]) for i in ids}
         with self._lock:
             self._ids, self._texts, self._metadata = ids, texts, metadata
-            self._position = {i: n for n, i in enumerate(ids)}
-            self._text_vectors, self._phrasing_vectors = text_vectors, phrasing_vectors
+            self._position, self._text_vectors = position, text_vectors
             self._tokens, self._bm25, self._headings = tokens, bm25, headings
             self._idf, self._unknown_idf = idf, math.log((count + 1) / 0.5)
             self._classifier = classifier
             self._phrasing_matrix, self._phrasing_parent = matrix, parent
             self._outside = outside
-
-    def _fit_classifier(
-        self,
-        ids: list[str],
-        text_vectors: np.ndarray,
-        phrasing_vectors: dict[str, np.ndarray],
-        outside: OutOfScopeBank,
-    ) -> SectionClassifier:
-        """The classifier over sections (their texts and phrasings) and out-of-scope kinds."""
-        rows: list[np.ndarray] = []
-        targets: list[str] = []
-        for n, chunk_id in enumerate(ids):
-            rows.append(text_vectors[n : n + 1])
-            targets.append(chunk_id)
-            if chunk_id in phrasing_vectors:
-                rows.append(phrasing_vectors[chunk_id])
-                targets += [chunk_id] * len(phrasing_vectors[chunk_id])
-        if len(outside.kinds):
-            rows.append(outside.vectors)
-            targets += [OUT_OF_SCOPE_LABEL + kind for kind in outside.kinds]
-        vectors = np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-        return SectionClassifier(vectors, targets)
 
     def known_terms(self, text: str) -> set[str]:
         """The words of ``text`` (as stems, stopwords aside) that the knowledge base uses."""
@@ -217,10 +204,19 @@ class HybridRetriever:
             return Retrieval(query, ())
         vector = self._embeddings.embed_query(query)
         query_vector = np.asarray(vector, dtype=np.float32)
+        # Every section's two cosines at once: its text's, and its nearest phrasing's
+        # (-1 without phrasings). The vectors are in memory for the classifier anyway.
+        text_similarity = self._text_vectors @ query_vector
+        phrasing_similarity = np.full(len(self._ids), -1.0, dtype=np.float32)
+        if len(self._phrasing_parent):
+            np.maximum.at(
+                phrasing_similarity, self._phrasing_parent, self._phrasing_matrix @ query_vector
+            )
         # Dense candidates: by the sections' own texts (the store's query), and by their
-        # phrasings (scored here: their vectors are in memory for the classifier anyway).
+        # nearest phrasings.
         found = {n.record_id for n in self._index.nearest_sections(vector, SECTION_CANDIDATES)}
-        found |= self._by_phrasing(query_vector)
+        by_phrasing = np.argsort(-phrasing_similarity)[:PHRASING_CANDIDATES]
+        found |= {self._ids[int(n)] for n in by_phrasing if phrasing_similarity[int(n)] > -1.0}
         terms = tokenize(query)
         lexical = self._lexical(terms)
         probability = self._classifier.probabilities(query_vector)
@@ -230,12 +226,13 @@ class HybridRetriever:
         query_terms = frozenset(terms)
         scored = []
         for chunk_id in found:
-            evidence = self._evidence(
-                chunk_id,
-                query_vector,
-                lexical.get(chunk_id, 0.0) / best_lexical,
-                probability.get(chunk_id, 0.0),
-                terms,
+            n = self._position[chunk_id]
+            evidence = Evidence(
+                text_similarity=float(text_similarity[n]),
+                phrasing_similarity=float(phrasing_similarity[n]),
+                bm25=lexical.get(chunk_id, 0.0) / best_lexical,
+                share=self._share(terms, self._tokens[chunk_id]),
+                probability=probability.get(chunk_id, 0.0),
             )
             headings, is_intro = self._headings[chunk_id]
             score = rank_score(evidence, query_terms, headings, is_intro)
@@ -247,34 +244,6 @@ class HybridRetriever:
         by_id = {chunk_id: (score, evidence) for score, chunk_id, evidence in scored}
         candidates = tuple(self._passage(i, *by_id[i]) for i in kept)
         return Retrieval(query, candidates, self._outside.nearest(query_vector))
-
-    def _by_phrasing(self, query_vector: np.ndarray) -> set[str]:
-        """The sections whose best phrasings are nearest to the query."""
-        if not len(self._phrasing_parent):
-            return set()
-        best = np.full(len(self._ids), -1.0, dtype=np.float32)
-        np.maximum.at(best, self._phrasing_parent, self._phrasing_matrix @ query_vector)
-        order = np.argsort(-best)[:PHRASING_CANDIDATES]
-        return {self._ids[int(n)] for n in order if best[int(n)] > -1.0}
-
-    def _evidence(
-        self,
-        chunk_id: str,
-        query_vector: np.ndarray,
-        bm25: float,
-        probability: float,
-        terms: list[str],
-    ) -> Evidence:
-        text_similarity = float(self._text_vectors[self._position[chunk_id]] @ query_vector)
-        asked = self._phrasing_vectors.get(chunk_id)
-        phrasing_similarity = float((asked @ query_vector).max()) if asked is not None else -1.0
-        return Evidence(
-            text_similarity=text_similarity,
-            phrasing_similarity=phrasing_similarity,
-            bm25=bm25,
-            share=self._share(terms, self._tokens[chunk_id]),
-            probability=probability,
-        )
 
     def _share(self, terms: list[str], section_tokens: frozenset[str]) -> float:
         """The share of the question's term weight (idf) that the section contains."""
