@@ -46,32 +46,40 @@ class Composition:
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-def split_units(body: str, passage_index: int) -> list[Unit]:
-    """Cut a passage into bullets and sentences, in document order."""
-    units: list[Unit] = []
-    for block in re.split(r"\n\s*\n", body):
-        lines = [
-            line
-            for line in block.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")
-        ]
+def _blocks(body: str) -> list[tuple[bool, str]]:
+    """A section's text in document order: (True, a bullet) or (False, a paragraph).
+
+    Headings are skipped, a paragraph's lines are joined, and an indented line right
+    after a bullet continues that bullet.
+    """
+    pieces: list[tuple[bool, str]] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
         prose: list[str] = []
-        for line in lines:
+        for line in block.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
             if _BULLET.match(line):
                 if prose:
-                    units.extend(_sentences(" ".join(prose), passage_index, len(units)))
+                    pieces.append((False, " ".join(prose)))
                     prose = []
-                text = _BULLET.sub("", line).strip()
-                units.append(Unit(text, passage_index, len(units), True))
-            elif units and units[-1].is_bullet and line.startswith("  "):
-                last = units.pop()  # a wrapped bullet line continues the bullet
-                units.append(
-                    Unit(f"{last.text} {line.strip()}", passage_index, last.position, True)
-                )
+                pieces.append((True, _BULLET.sub("", line).strip()))
+            elif pieces and pieces[-1][0] and not prose and line.startswith("  "):
+                pieces[-1] = (True, f"{pieces[-1][1]} {line.strip()}")
             else:
                 prose.append(line.strip())
         if prose:
-            units.extend(_sentences(" ".join(prose), passage_index, len(units)))
+            pieces.append((False, " ".join(prose)))
+    return pieces
+
+
+def split_units(body: str, passage_index: int) -> list[Unit]:
+    """Cut a passage into bullets and sentences, in document order."""
+    units: list[Unit] = []
+    for is_bullet, text in _blocks(body):
+        if is_bullet:
+            units.append(Unit(text, passage_index, len(units), True))
+        else:
+            units.extend(_sentences(text, passage_index, len(units)))
     return units
 
 
@@ -89,24 +97,7 @@ def plain(text: str) -> str:
 
 def section_lines(body: str) -> list[str]:
     """A section's text as answer lines: each paragraph on one line, each bullet on its own."""
-    lines: list[str] = []
-    for block in re.split(r"\n\s*\n", body.strip()):
-        prose: list[str] = []
-        for line in block.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if _BULLET.match(line):
-                if prose:
-                    lines.append(" ".join(prose))
-                    prose = []
-                lines.append("- " + plain(_BULLET.sub("", line)))
-            elif lines and lines[-1].startswith("- ") and not prose and line.startswith("  "):
-                lines[-1] += " " + plain(line.strip())  # a wrapped bullet continues
-            else:
-                prose.append(plain(line.strip()))
-        if prose:
-            lines.append(" ".join(prose))
-    return lines
+    return [f"- {plain(text)}" if is_bullet else plain(text) for is_bullet, text in _blocks(body)]
 
 
 def unit_score(unit: Unit, terms: set[str]) -> float:
