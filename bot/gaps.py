@@ -12,6 +12,7 @@ alike when at least ``LIKENESS`` of the smaller one's words are in the other
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,11 @@ class GapGroup:
         return sum(n for _, n in self.questions)
 
 
+def normalise_question(text: str) -> str:
+    """A question reduced to what counts when grouping: lower case, single spaces, no end marks."""
+    return re.sub(r"\s+", " ", text.casefold()).strip(" \t?!.\u2026\"'")
+
+
 def alike(a: set[str], b: set[str]) -> bool:
     """Whether two questions' word sets say much the same thing."""
     if not a or not b:
@@ -49,7 +55,7 @@ def group_questions(questions: Iterable[str]) -> list[tuple[tuple[str, int], ...
     counts: dict[str, int] = {}
     first_seen: dict[str, str] = {}
     for question in questions:
-        key = " ".join(question.casefold().split()).strip(" ?!.")
+        key = normalise_question(question)
         if key:
             counts[key] = counts.get(key, 0) + 1
             first_seen.setdefault(key, question.strip())

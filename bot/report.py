@@ -9,7 +9,6 @@ gap asked five ways with different capitals or a trailing "?" counts five times.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 from bot.assessment.scoring import PHASES
 from bot.assessment.survey import Survey
-from bot.gaps import GapGroup, knowledge_gaps
+from bot.gaps import GapGroup, knowledge_gaps, normalise_question
 from bot.store import StateStore
 
 __all__ = [
@@ -116,11 +115,6 @@ class UsageReport:
         """Up votes as a share of all votes (None without votes)."""
         votes = self.feedback_up + self.feedback_down
         return self.feedback_up / votes if votes else None
-
-
-def normalise_question(text: str) -> str:
-    """A question reduced to what counts when grouping: lower case, single spaces, no end marks."""
-    return re.sub(r"\s+", " ", text.casefold()).strip(" \t?!.\u2026\"'")
 
 
 def parse_moment(value: object) -> datetime | None:
