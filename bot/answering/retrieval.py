@@ -167,12 +167,16 @@ class HybridRetriever:
         texts = {s.chunk_id: s.text for s in sections}
         metadata = {s.chunk_id: dict(s.metadata) for s in sections}
         position = {i: n for n, i in enumerate(ids)}
+        # Two-dimensional even when empty: an empty store, or sections without phrasings
+        # (an organisation's own playbooks), must still fit and search.
+        width = len(sections[0].vector) if sections else 0
         text_vectors = np.asarray([s.vector for s in sections], dtype=np.float32)
+        text_vectors = text_vectors.reshape(len(sections), width)
         # Grouped by section, in the sections' order (the classifier is fitted on them so).
         stored = [p for p in self._index.phrasings() if p.parent in position]
         asked = sorted(((position[p.parent], p.vector) for p in stored), key=lambda row: row[0])
         parent = np.asarray([n for n, _ in asked], dtype=np.int64)
-        matrix = np.asarray([v for _, v in asked], dtype=np.float32).reshape(len(asked), -1)
+        matrix = np.asarray([v for _, v in asked], dtype=np.float32).reshape(len(asked), width)
         outside = OutOfScopeBank.of(list(self._index.out_of_scope()))
         classifier = fit_classifier(ids, text_vectors, parent, matrix, outside)
         words = {i: tokenize(f"{texts[i]}\n{metadata[i].get('questions', '')}") for i in ids}
