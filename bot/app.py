@@ -40,17 +40,27 @@ class Advisor:
 
 
 def open_advisor(settings: Settings, notify: Notify = to_stderr) -> Advisor:
-    """Open the knowledge base (ingesting it if stale), the state store and the router.
+    """Open the state store, the knowledge base (ingesting it if stale) and the router.
 
     ``notify`` receives the first-use ingest's progress lines (see ``open_knowledge``).
+
+    Raises:
+        StateStoreUnusableError: The SQLite state file is damaged or cannot be opened.
+        BackendUnavailableError: A configured server cannot be reached.
+
     """
-    knowledge = open_knowledge(settings, auto_ingest=True, notify=notify)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The store first: a damaged state file is reported at once, not after the model loads.
     store = open_state_store(settings)  # PostgreSQL with DATABASE_URL, else SQLite
+    try:
+        knowledge = open_knowledge(settings, auto_ingest=True, notify=notify)
+        metrics = AdvisorMetrics()
+        generator = open_generator(settings, knowledge, on_fallback=metrics.count_llm_fallback)
+    except BaseException:
+        store.close()
+        raise
     survey, actions = load_assessment()
     assessment = AssessmentService(survey, actions, store, utc_now)
-    metrics = AdvisorMetrics()
-    generator = open_generator(settings, knowledge, on_fallback=metrics.count_llm_fallback)
     router = Router(
         knowledge.answerer, assessment, store, utc_now, generator=generator, metrics=metrics
     )

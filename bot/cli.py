@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from pydantic import ValidationError
 
 from bot.answering.providers import ProviderError
-from bot.errors import BackendUnavailableError
+from bot.errors import BackendUnavailableError, StateStoreUnusableError
 from bot.messages import AnswerReply
 from bot.settings import Settings, configure_offline
 
@@ -479,6 +479,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BackendUnavailableError as error:  # a Chroma server or database that is not there
         sys.stderr.write(f"scale-advisor: {error}\n")
+        return EXIT_FAILURES
+    except StateStoreUnusableError as error:  # serve, scale-check, report: one line, no traceback
+        sys.stderr.write(f"scale-advisor {args.command}: {error}\n")
         return EXIT_FAILURES
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

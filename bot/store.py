@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.errors import BackendUnavailableError
+from bot.errors import BackendUnavailableError, StateStoreUnusableError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -498,18 +498,24 @@ class SqliteStateStore(SqlStateStore):
 
         """
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout=30000")
-        if self.path != ":memory:":
-            _enable_wal(self._db)
-        with self._transaction() as tx:
-            apply_migrations(tx, self.dialect)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout=30000")
+            if self.path != ":memory:":
+                _enable_wal(self._db)
+            with self._transaction() as tx:
+                apply_migrations(tx, self.dialect)
+        except (sqlite3.DatabaseError, OSError) as error:
+            # A traceback on every start tells an operator nothing; name the file and the fix.
+            if hasattr(self, "_db"):
+                self._db.close()
+            raise _unusable(self.path, error) from None
 
     def __enter__(self) -> SqliteStateStore:
         return self
@@ -549,6 +555,24 @@ class _SqliteTransaction:
         return [dict(row) for row in self._db.execute(sql, params or ()).fetchall()]
 
 
+def _unusable(path: str, error: sqlite3.DatabaseError | OSError) -> StateStoreUnusableError:
+    """The one-line error for a SQLite file that cannot serve as the state store."""
+    path = str(Path(path).absolute())  # the operator may not know the process's folder
+    if isinstance(error, sqlite3.DatabaseError) and not isinstance(
+        error, sqlite3.OperationalError
+    ):  # SQLITE_CORRUPT, SQLITE_NOTADB: the bytes themselves are wrong
+        return StateStoreUnusableError(
+            f"the state store {path} is damaged or not a SQLite database ({error}): "
+            f"restore it from a backup, or move it aside (mv {path} {path}.broken) "
+            "to start with an empty store"
+        )
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return StateStoreUnusableError(
+        f"cannot open the state store {path} ({reason}): check that it is a file this "
+        "user can read and write, in a folder it can write, on a disk with free space"
+    )
+
+
 def open_state_store(settings: Settings) -> StateStore:
     """The store the settings ask for: PostgreSQL with ``DATABASE_URL``, else SQLite.
 
@@ -562,6 +586,8 @@ def open_state_store(settings: Settings) -> StateStore:
     Raises:
         BackendUnavailableError: ``DATABASE_URL`` names another kind of database, or
             PostgreSQL cannot be reached.
+        StateStoreUnusableError: The SQLite file is damaged, not a database, or
+            cannot be opened.
 
     """
     url = settings.database_url.get_secret_value().strip() if settings.database_url else ""
