@@ -3,15 +3,24 @@
 The router decides between the assessment, feedback and the answerer; it keeps
 conversation memory and records answers for feedback. Channels only translate
 and render.
+
+A state store that fails (a full disk, a database gone away) never costs a reply:
+an answer already computed is delivered without being remembered, and a vote or an
+assessment step that cannot be saved gets a notice saying so. Failures are logged
+by error type only (their messages may quote what was being written); ``/readyz``
+reports the store's health itself (``bot.server``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.follow_up import answer_in_context
@@ -30,6 +39,20 @@ from bot.store import StateStore
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
+
+log = logging.getLogger("scale_advisor.router")
+T = TypeVar("T")
+
+VOTE_NOT_SAVED = "I couldn't record your vote just now. Please try again in a few minutes."
+VOTE_NOT_YOURS = (
+    "Only the person who asked can vote on this answer, so I haven't counted that vote. "
+    "Ask the question yourself to get an answer you can rate."
+)
+VOTE_UNKNOWN = "I couldn't record that vote: the answer is no longer known."
+STEP_NOT_SAVED = (
+    "I couldn't save that step of your scale check just now, so nothing changed. "
+    "Please try again in a few minutes."
+)
 
 
 @dataclass(frozen=True)
@@ -86,11 +109,13 @@ class Router:
         command = _SCALE_CHECK.match(text)
         if command:
             mode = command.group(1) or "full"
-            return await asyncio.to_thread(self._assessment.start, inbound.user_key, mode)
+            start = partial(self._assessment.start, inbound.user_key, mode)
+            return await asyncio.to_thread(self._or_else, "starting an assessment", start, _step)
         if _HELP.match(text):
             return [NoticeReply(HELP_TEXT)]
         replies: list[Reply] = [await self.answer(inbound, on_partial)]
-        current = await asyncio.to_thread(self._assessment.resume, inbound.user_key)
+        resume = partial(self._assessment.resume, inbound.user_key)
+        current = await asyncio.to_thread(self._or_else, "resuming an assessment", resume, _none)
         if current is not None:  # a question asked mid-assessment: answer it, then carry on
             replies.append(NoticeReply("Back to your assessment:"))
             replies.append(current)
@@ -105,19 +130,36 @@ class Router:
         """
         question = inbound.text.strip()
         now = self._clock()
-        turns = await asyncio.to_thread(
+        recent = partial(
             self._store.recent_turns,
             inbound.thread_key,
             self._memory.turns,
             self._memory.max_age_seconds,
             now,
         )
+        # Without the memory the question is still answered, as if it were the first.
+        turns: list[tuple[str, str]] = await asyncio.to_thread(
+            self._or_else, "reading the conversation", recent, list
+        )
         reply, asked = await answer_in_context(
             self._answerer, self._generator, question, turns, on_partial
         )
         if question:
-            await asyncio.to_thread(self._remember, inbound, reply, asked, now)
+            remember = partial(self._remember, inbound, reply, asked, now)
+            # The answer is delivered even when it cannot be kept (it then takes no vote).
+            await asyncio.to_thread(self._or_else, "remembering an answer", remember, _none)
         return reply
+
+    def _or_else(self, doing: str, call: Callable[[], T], fallback: Callable[[], T]) -> T:
+        """``call()``, or ``fallback()`` when it fails: the store's trouble is not the user's.
+
+        Only the error's type is logged: its message can quote the row being written.
+        """
+        try:
+            return call()
+        except Exception as error:  # noqa: BLE001 - any failure of the store behind ``call``
+            log.warning("state store: %s failed (%s)", doing, type(error).__name__)
+            return fallback()
 
     def _remember(self, inbound: Inbound, reply: AnswerReply, asked: str, now: datetime) -> None:
         # The user's turn keeps the topic a follow-up leaned on, so a chain keeps it.
@@ -129,16 +171,24 @@ class Router:
 
     def _act(self, inbound: Inbound, action: Action) -> list[Reply]:
         if action.kind is ActionKind.FEEDBACK:
-            return [self._feedback(inbound, action)]
+            vote = partial(self._feedback, inbound, action)
+            return [self._or_else("recording a vote", vote, partial(NoticeReply, VOTE_NOT_SAVED))]
         if action.kind is ActionKind.ASSESS_START:
-            return self._assessment.start(inbound.user_key, action.value or "full")
-        return self._assessment.handle_action(inbound.user_key, action)
+            step = partial(self._assessment.start, inbound.user_key, action.value or "full")
+        else:
+            step = partial(self._assessment.handle_action, inbound.user_key, action)
+        return self._or_else(f"assessment step {action.kind.value}", step, _step)
 
     def _feedback(self, inbound: Inbound, action: Action) -> NoticeReply:
         vote = action.value if action.value in ("up", "down") else ""
         answered = self._store.get_answer(action.ref)
         if not vote or answered is None:
-            return NoticeReply("I couldn't record that vote: the answer is no longer known.")
+            return NoticeReply(VOTE_UNKNOWN)
+        if _asker(answered) != inbound.user_key:
+            # Anyone who sees an answer (a shared channel, a guessed id) could press its
+            # buttons; only the person it was given to says whether it helped.
+            log.info("feedback: a vote on another user's answer was refused")
+            return NoticeReply(VOTE_NOT_YOURS)
         self._store.record_feedback(
             inbound.user_key, action.ref, vote, str(answered["question"]), str(answered["answer"])
         )
@@ -148,3 +198,16 @@ class Router:
             if vote == "up"
             else "Thanks for telling me. Try rephrasing, or ask about one part of the question."
         )
+
+
+def _asker(answered: dict[str, Any]) -> tuple[str, str, str]:
+    """The (platform, workspace, user) an answer recorded by ``record_answer`` was given to."""
+    return (str(answered["platform"]), str(answered["workspace"]), str(answered["user"]))
+
+
+def _step() -> list[Reply]:
+    return [NoticeReply(STEP_NOT_SAVED)]
+
+
+def _none() -> None:
+    return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -33,13 +34,21 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The store is open, the model loaded and the settings valid: the advisor can answer."""
+    """The store reads and writes, the model is loaded, the settings are valid.
+
+    The write is a real one (``StateStore.probe_write``) made on every check: a
+    replica whose disk is full answers 503 until the disk has room again, with or
+    without traffic in between.
+    """
     advisor = request.app[ADVISOR_KEY]
+    store = advisor.store
     checks = {
         "knowledge": advisor.knowledge.retriever.size > 0,
         "model": advisor.knowledge.store.embeddings is not None,
         "settings": _settings_valid(advisor),
-        "state_store": await _store_answers(advisor),
+        # A lookup of an id that never exists, then a write that leaves nothing behind.
+        "state_store": await _store_does("read", partial(store.get_answer, "readyz-probe")),
+        "state_store_writes": await _store_does("write", store.probe_write),
     }
     status = 200 if all(checks.values()) else 503
     return web.json_response(
@@ -56,14 +65,12 @@ def _settings_valid(advisor: Advisor) -> bool:
     return True
 
 
-async def _store_answers(advisor: Advisor) -> bool:
-    """The state store answers a trivial query (a lookup of an id that never exists)."""
+async def _store_does(what: str, probe: Callable[[], object]) -> bool:
+    """Whether ``probe`` (a call on the state store) returns in time without an error."""
     try:
-        await asyncio.wait_for(
-            asyncio.to_thread(advisor.store.get_answer, "readyz-probe"), READY_TIMEOUT_SECONDS
-        )
+        await asyncio.wait_for(asyncio.to_thread(probe), READY_TIMEOUT_SECONDS)
     except Exception as error:  # noqa: BLE001 - any failure means: not ready
-        log.warning("readyz: the state store did not answer (%s)", type(error).__name__)
+        log.warning("readyz: the state store failed a %s (%s)", what, type(error).__name__)
         return False
     return True
 

@@ -55,6 +55,8 @@ UserKey = tuple[str, str, str]
 MAX_TURNS_PER_THREAD = 20
 MAX_EVENTS = 10_000
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_PROBE_THREAD = "#write-probe"  # never a real thread key: those join four parts with "|"
+_PROBE_CHARS = 8192  # two SQLite pages: the probe needs pages of its own, as real writes do
 
 # "user" is quoted in every statement: it is a reserved word in PostgreSQL (SQLite
 # reads the quoted name as the same column, so existing databases are unaffected).
@@ -257,6 +259,10 @@ class StateStore(Protocol):
         """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
         ...
 
+    def probe_write(self) -> None:
+        """Commit a write that leaves nothing behind; raises when the store cannot write."""
+        ...
+
     def close(self) -> None:
         """Release the store's connections."""
         ...
@@ -448,6 +454,22 @@ class SqlStateStore(ABC):
         )
         return [(str(r["role"]), str(r["text"])) for r in reversed(rows)]
 
+    # --- health ----------------------------------------------------------------------------
+
+    def probe_write(self) -> None:
+        """Commit a write that leaves nothing behind; raises when the store cannot write.
+
+        A row larger than a page is inserted and deleted in one committed transaction,
+        so the database must find new pages and write its journal: a full disk (or a
+        database at its size limit, or a read-only file) fails here as an answer would.
+        """
+        with self._transaction() as tx:
+            tx.execute(
+                "INSERT INTO turns (thread_key, role, text, at) VALUES (?, ?, ?, ?)",
+                (_PROBE_THREAD, "probe", "x" * _PROBE_CHARS, 0.0),
+            )
+            tx.execute("DELETE FROM turns WHERE thread_key = ?", (_PROBE_THREAD,))
+
     # --- plumbing ------------------------------------------------------------------------
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> None:
@@ -531,10 +553,14 @@ class SqliteStateStore(SqlStateStore):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteTransaction(self._db)
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A full disk makes SQLite roll back by itself, and can fail the COMMIT:
+                # roll back only what is still open, so the error raised is the real one
+                # and the connection is usable again once the disk has room.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     @contextmanager
     def _reading(self) -> Iterator[Transaction]:

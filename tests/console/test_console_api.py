@@ -362,6 +362,7 @@ async def test_readyz_checks_settings_and_the_state_store(
             "model": True,
             "settings": True,
             "state_store": True,
+            "state_store_writes": True,
         }
     settings = console_server.advisor.settings
     settings.log_format = "xml"  # type: ignore[assignment]  # assignment is not validated
@@ -372,7 +373,7 @@ async def test_readyz_checks_settings_and_the_state_store(
     async with client.get("/readyz") as response:
         body = await response.json()
         assert response.status == 503 and body["state_store"] is False
-        assert body["status"] == "not ready"
+        assert body["state_store_writes"] is False and body["status"] == "not ready"
     async with client.get("/healthz") as response:
         assert response.status == 200  # the process is still up
 
