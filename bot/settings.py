@@ -94,6 +94,15 @@ class Settings(BaseSettings):
         description="Comma-separated Azure AD tenant ids; empty allows every tenant.",
     )
 
+    event_lease_seconds: float = Field(
+        default=60.0,
+        gt=0.0,
+        le=3600.0,
+        validation_alias=AliasChoices("EVENT_LEASE_SECONDS"),
+        description="Seconds a replica's claim on a Slack event or Teams activity holds "
+        "without renewal; a crashed replica's events are taken over after this.",
+    )
+
     # --- scale-out: a Chroma server and a shared database instead of the embedded stores ---
     chroma_host: str = Field(
         default="",

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 __all__ = [
+    "MAX_EVENT_ATTEMPTS",
     "MAX_EVENTS",
     "MAX_TURNS_PER_THREAD",
     "MIGRATIONS",
@@ -54,6 +55,9 @@ UserKey = tuple[str, str, str]
 
 MAX_TURNS_PER_THREAD = 20
 MAX_EVENTS = 10_000
+# A stored event is taken over at most this many times: one whose processing keeps
+# killing the process must not crash every replica, one after the other, forever.
+MAX_EVENT_ATTEMPTS = 5
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _PROBE_THREAD = "#write-probe"  # never a real thread key: those join four parts with "|"
 _PROBE_CHARS = 8192  # two SQLite pages: the probe needs pages of its own, as real writes do
@@ -133,6 +137,20 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 platform TEXT NOT NULL, workspace TEXT NOT NULL, "user" TEXT NOT NULL,
                 question TEXT NOT NULL, answer TEXT NOT NULL, covered INTEGER NOT NULL,
                 created_at TEXT NOT NULL DEFAULT {utc_now_text}{rowid_column})""",
+        ),
+    ),
+    (
+        3,
+        (
+            # Exactly-once delivery: an event's body is kept from before its acknowledgement
+            # until it is answered; a claim carries its owner and lease, and a done mark.
+            # Rows from before (plain "seen" marks) count as done.
+            "ALTER TABLE events ADD COLUMN body TEXT",
+            "ALTER TABLE events ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE events ADD COLUMN lease_until {double} NOT NULL DEFAULT 0",
+            "ALTER TABLE events ADD COLUMN done INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX events_pending ON events (done, lease_until)",
         ),
     ),
 )
@@ -247,6 +265,28 @@ class StateStore(Protocol):
 
     def remember_event(self, event_id: str) -> bool:
         """Record an event id; True the first time it is seen."""
+        ...
+
+    def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
+        """Keep an acknowledged event's body until it is answered; True if it was new."""
+        ...
+
+    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
+        """Claim an event for ``owner``; True if it was free, or its claim lapsed."""
+        ...
+
+    def renew_events(
+        self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
+    ) -> int:
+        """Extend ``owner``'s leases; how many of ``event_ids`` it still holds."""
+        ...
+
+    def finish_events(self, event_ids: Sequence[str], owner: str, done: bool) -> None:
+        """Mark ``owner``'s claims done, or (``done=False``) give them up for another try."""
+        ...
+
+    def pending_events(self, prefix: str, now: float, limit: int) -> list[tuple[str, str]]:
+        """Stored events nobody answered or holds: (event id, body), oldest first."""
         ...
 
     def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
@@ -408,7 +448,7 @@ class SqlStateStore(ABC):
     # --- platform event de-duplication --------------------------------------------
 
     def remember_event(self, event_id: str) -> bool:
-        """Record an event id; True the first time it is seen (keeps the latest 10,000).
+        """Record an event id as done; True the first time it is seen.
 
         One statement decides, so it is atomic across threads and processes: of two
         replicas inserting the same id at once, the database lets exactly one insert.
@@ -422,11 +462,102 @@ class SqlStateStore(ABC):
                 == 1
             )
             if first:
-                tx.execute(
-                    "DELETE FROM events WHERE rowid <= (SELECT MAX(rowid) FROM events) - ?",
-                    (MAX_EVENTS,),
-                )
+                _trim_events(tx)
         return first
+
+    def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
+        """Keep an acknowledged event's body until it is answered; True if it was new.
+
+        It is stored unclaimed (anyone may claim it) but reserved for ``lease_seconds``:
+        recovery replays it only after that, so the replica that acknowledged it gets
+        to process it first, and a replica that died before claiming it loses it to
+        the others. A repeat (Slack's retry) changes nothing.
+        """
+        with self._transaction() as tx:
+            first = (
+                tx.execute(
+                    "INSERT INTO events (event_id, body, owner, lease_until, done) "
+                    "VALUES (?, ?, '', ?, 0) ON CONFLICT (event_id) DO NOTHING",
+                    (event_id, body, now + lease_seconds),
+                )
+                == 1
+            )
+            if first:
+                _trim_events(tx)
+        return first
+
+    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
+        """Claim an event for ``owner`` until ``now + lease_seconds``.
+
+        True when the event is new, stored but unclaimed, given up, or held by a claim
+        whose lease ran out (its owner died or hung): one statement decides, so of two
+        replicas claiming at once exactly one wins. False when it is done, held by a
+        live claim, or was taken over ``MAX_EVENT_ATTEMPTS`` times already.
+        """
+        with self._transaction() as tx:
+            won = (
+                tx.execute(
+                    "INSERT INTO events (event_id, owner, lease_until, done, attempts) "
+                    "VALUES (?, ?, ?, 0, 1) ON CONFLICT (event_id) DO UPDATE SET "
+                    "owner = excluded.owner, lease_until = excluded.lease_until, "
+                    "attempts = events.attempts + 1 "
+                    "WHERE events.done = 0 AND events.attempts < ? "
+                    "AND (events.owner = '' OR events.lease_until < ?)",
+                    (event_id, owner, now + lease_seconds, MAX_EVENT_ATTEMPTS, now),
+                )
+                == 1
+            )
+            if won:
+                _trim_events(tx)
+        return won
+
+    def renew_events(
+        self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
+    ) -> int:
+        """Extend ``owner``'s leases on ``event_ids``; how many it still holds."""
+        with self._transaction() as tx:
+            return sum(
+                tx.execute(
+                    "UPDATE events SET lease_until = ? "
+                    "WHERE event_id = ? AND owner = ? AND done = 0",
+                    (now + lease_seconds, event_id, owner),
+                )
+                for event_id in event_ids
+            )
+
+    def finish_events(self, event_ids: Sequence[str], owner: str, done: bool) -> None:
+        """Mark ``owner``'s claims done (the body, user text, is dropped), or give them up.
+
+        Given up (``done=False``), a claim is free at once: the next retry, replay or
+        start processes the event. A claim taken over meanwhile is left to its new owner.
+        """
+        update = (
+            "UPDATE events SET done = 1, body = NULL"
+            if done
+            else "UPDATE events SET owner = '', lease_until = 0"
+        )
+        with self._transaction() as tx:
+            for event_id in event_ids:
+                tx.execute(
+                    update + " WHERE event_id = ? AND owner = ? AND done = 0", (event_id, owner)
+                )
+
+    def pending_events(self, prefix: str, now: float, limit: int) -> list[tuple[str, str]]:
+        """Stored events not done whose reservation or lease ran out: (id, body), oldest first.
+
+        Args:
+            prefix: Only event ids starting with it (one platform's events).
+            now: The current time, in seconds since the epoch.
+            limit: The most to return.
+
+        """
+        rows = self._all(
+            "SELECT event_id, body FROM events WHERE done = 0 AND lease_until < ? "
+            "AND body IS NOT NULL AND attempts < ? AND substr(event_id, 1, ?) = ? "
+            "ORDER BY rowid LIMIT ?",
+            (now, MAX_EVENT_ATTEMPTS, len(prefix), prefix, max(0, limit)),
+        )
+        return [(str(r["event_id"]), str(r["body"])) for r in rows]
 
     # --- conversation memory -------------------------------------------------------
 
@@ -483,6 +614,14 @@ class SqlStateStore(ABC):
     def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
         rows = self._all(sql, params)
         return rows[0] if rows else None
+
+
+def _trim_events(tx: Transaction) -> None:
+    """Keep the latest ``MAX_EVENTS`` done events; never one still owed an answer."""
+    tx.execute(
+        "DELETE FROM events WHERE done = 1 AND rowid <= (SELECT MAX(rowid) FROM events) - ?",
+        (MAX_EVENTS,),
+    )
 
 
 def _enable_wal(db: sqlite3.Connection, attempts: int = 300) -> None:

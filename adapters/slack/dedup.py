@@ -1,81 +1,72 @@
-"""Slack retries and double deliveries never produce a second reply.
+"""Slack retries and double deliveries never produce a second reply, nor none.
 
 Slack re-sends an event (``X-Slack-Retry-Num``, same ``event_id``) when it did not
-see an acknowledgement in time, and a channel message that mentions the advisor
-arrives twice (``app_mention`` and ``message``). Two layers settle this:
+see an acknowledgement in time, a channel message that mentions the advisor
+arrives twice (``app_mention`` and ``message``), and a slash command or click body
+may be posted twice. Two bolt middlewares settle this, in this order:
 
-- ``DropRepeatedEvents``, a bolt middleware, stops an event id this process has
-  already seen before any listener runs. It only looks in memory: in Socket Mode it
-  runs before the envelope is acknowledged, which must not wait for a disk write;
-- every job then claims its event id (and a message its channel and ts) in the
-  state store's ledger, ``remember_event``, which survives restarts and is shared
-  by every replica. Only the first claim goes on to reply.
+- ``DropRepeatedEvents`` stops an event id this process has already seen, in
+  memory, before anything touches the store;
+- ``ClaimDeliveries`` claims the delivery in the state store's ledger
+  (``adapters.ledger``; survives restarts, shared by every replica): the event id,
+  or a command's or click's ``trigger_id``. A delivery already answered, or being
+  answered by a live claim, is dropped; one whose claimant died is taken over. The
+  listeners then claim the message (channel and ts) too, in the same claim, and
+  the claim is marked done once the jobs they started have sent their replies.
 
 Either way the repeat itself is acknowledged with 200, so Slack stops retrying.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.store import StateStore
+from adapters.ledger import EventLedger
+
+__all__ = [
+    "REPLAYED",
+    "ClaimDeliveries",
+    "EVENT_PREFIX",
+    "DropRepeatedEvents",
+    "EventLedger",
+    "RecentEvents",
+    "delivery_key",
+    "event_key",
+]
 
 log = logging.getLogger("scale_advisor.slack")
 
 RECENT_EVENTS_KEPT = 10_000
+EVENT_PREFIX = "slack-event:"
+REPLAYED = "scale_advisor_replayed"
+"""Request context key: a stored event replayed by recovery (this process may have seen it)."""
 
 
 def event_key(event_id: str) -> str:
     """The ledger key of a Slack event id (empty when there is no id: nothing to claim)."""
-    return f"slack-event:{event_id}" if event_id else ""
+    return f"{EVENT_PREFIX}{event_id}" if event_id else ""
 
 
-class EventLedger:
-    """``StateStore.remember_event`` from async code, on a thread of its own.
+def delivery_key(body: Mapping[str, Any]) -> str:
+    """The ledger key of a request: its event id, else its ``trigger_id`` ("" for neither).
 
-    Its own thread, rather than the default executor, so a claim never queues
-    behind answers being composed there.
+    Slash commands and clicks carry a ``trigger_id`` unique to the user's action, so
+    the same body posted twice is one delivery.
     """
-
-    def __init__(self, store: StateStore) -> None:
-        self._store = store
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-ledger")
-
-    async def first_time(self, *keys: str) -> bool:
-        """Claim the keys in order; True only if no replica recorded any of them before.
-
-        The claim stops at the first key already recorded, in one trip to the ledger's
-        thread. Recording the later keys anyway would let two claimants both lose:
-        replica A records an event id and replica B, holding its retry, then finds the
-        id taken but goes on to record the message key before A gets to it, so A finds
-        that one taken, and nobody answers. Stopping at the first key taken, with every
-        caller listing its keys in the same order (event id, then message), leaves
-        exactly one winner, as lock ordering does.
-        """
-        loop = asyncio.get_running_loop()
-        taken = await loop.run_in_executor(self._executor, self._record, keys)
-        if taken:
-            log.info("Slack: %s was already claimed, here or by another replica", taken)
-        return not taken
-
-    def _record(self, keys: tuple[str, ...]) -> str:
-        """The first key some claim recorded before (nothing after it is recorded), or ""."""
-        for key in keys:
-            if key and not self._store.remember_event(key):
-                return key
-        return ""
-
-    def close(self) -> None:
-        """Stop the ledger's thread."""
-        self._executor.shutdown(wait=True)
+    event_id = body.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        return event_key(event_id)
+    trigger_id = body.get("trigger_id")
+    if isinstance(trigger_id, str) and trigger_id:
+        return f"slack-trigger:{trigger_id}"
+    return ""
 
 
 class RecentEvents:
@@ -113,9 +104,39 @@ class DropRepeatedEvents(AsyncMiddleware):
     ) -> BoltResponse:
         """Pass a new event on; answer 200 to one seen before."""
         event_id = req.body.get("event_id")
+        if req.context.get(REPLAYED):
+            return await next()  # the ledger decides whether a replay is still owed
         if isinstance(event_id, str) and event_id and not self._recent.first_time(event_id):
             retry = req.headers.get("x-slack-retry-num", ["0"])[0]
             reason = req.headers.get("x-slack-retry-reason", [""])[0]
             log.info("Slack: repeated event %s acknowledged (retry %s %s)", event_id, retry, reason)
             return BoltResponse(status=200, body="")
         return await next()
+
+
+class ClaimDeliveries(AsyncMiddleware):
+    """Claims each delivery in the ledger; answers 200 to one already claimed.
+
+    The listeners run inside the claim (bolt runs them before it responds), so the
+    jobs they start keep it open until their replies are sent.
+    """
+
+    def __init__(self, ledger: EventLedger) -> None:
+        self._ledger = ledger
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # bolt calls it with this name
+    ) -> BoltResponse:
+        """Run the listeners under a new claim, or drop a delivery claimed before."""
+        key = delivery_key(req.body)
+        if not key:
+            return await next()
+        claim = await self._ledger.claim(key)
+        if claim is None:
+            return BoltResponse(status=200, body="")
+        with claim.current():
+            return await next()

@@ -4,7 +4,9 @@ Slack wants an answer to every request within 3 seconds; composing an answer can
 take longer. Listeners acknowledge first and hand the slow part to
 ``BackgroundWork``, which keeps a reference to every task (so none is collected
 half-way), bounds how many run at once (so acknowledging never competes with a
-pile of answers for the CPU), and lets shutdown drain what is in flight.
+pile of answers for the CPU), and lets shutdown drain what is in flight. A job
+started for a delivery keeps that delivery's ledger claim open until it ends, so
+the delivery is marked done only after the job has sent its replies.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
+
+from adapters.ledger import current_claim
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -40,6 +44,9 @@ class BackgroundWork:
 
         """
         task = asyncio.get_running_loop().create_task(self._run(job, name), name=name)
+        claim = current_claim()
+        if claim is not None:
+            claim.adopt(task)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

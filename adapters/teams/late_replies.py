@@ -43,8 +43,8 @@ class LateReplies:
 
     def finish(
         self, work: asyncio.Future[list[Reply]], reference: Any, clicked_card_id: str | None
-    ) -> None:
-        """Send the replies ``work`` produces to ``reference`` once it is done.
+    ) -> asyncio.Task[None]:
+        """Send the replies ``work`` produces to ``reference`` once it is done; the sending task.
 
         Args:
             work: The router call that overran the turn.
@@ -55,6 +55,7 @@ class LateReplies:
         task = asyncio.create_task(self._finish(work, reference, clicked_card_id))
         self._pending.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._pending.discard)
+        return task
 
     async def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for pending replies, then cancel the rest."""

@@ -39,6 +39,11 @@ def new_ts() -> str:
     return f"{int(time.time())}.{next(_ids):06d}"
 
 
+def new_trigger_id() -> str:
+    """A fresh ``trigger_id``: Slack issues one per command or click (the ledger keys on it)."""
+    return f"{next(_ids)}.1800000000.{next(_ids):06x}"
+
+
 def new_event_id() -> str:
     return f"Ev{next(_ids):010d}"
 
@@ -131,7 +136,7 @@ class SignedSlack:
                 "text": text,
                 "api_app_id": "A0SCALE",
                 "response_url": self.response_url,
-                "trigger_id": "1.2.3",
+                "trigger_id": new_trigger_id(),
             }
         )
 
@@ -154,7 +159,7 @@ class SignedSlack:
             "team": {"id": TEAM_ID, "domain": "scale"},
             "api_app_id": "A0SCALE",
             "token": "legacy",
-            "trigger_id": "1.2.3",
+            "trigger_id": new_trigger_id(),
             "actions": [
                 {
                     "type": "button",

@@ -1,4 +1,4 @@
-"""The Slack event ledger leaves exactly one claimant, however two replicas interleave."""
+"""The event ledger: one claimant however replicas interleave; takeover after a crash."""
 
 from __future__ import annotations
 
@@ -6,25 +6,27 @@ import asyncio
 import threading
 from pathlib import Path
 
-from adapters.slack.dedup import EventLedger, event_key
-from bot.store import SqliteStateStore
+from adapters.ledger import EventLedger
+from adapters.slack.dedup import event_key
+from bot.store import MAX_EVENT_ATTEMPTS, SqliteStateStore
 
 EVENT = event_key("Ev0SCALE0001")
 MESSAGE = "slack-message:T0SCALE:C0SCALE:1800000001.000100"
+LEASE = 30.0
 
 
 class _Replica(SqliteStateStore):
-    """One replica's view of a shared ledger, reporting each key it records."""
+    """One replica's view of a shared ledger, reporting each key it claims."""
 
     def __init__(self, path: Path, before: dict[str, threading.Event]) -> None:
         super().__init__(path)
         self.recorded = {EVENT: threading.Event(), MESSAGE: threading.Event()}
         self._before = before
 
-    def remember_event(self, event_id: str) -> bool:
+    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
         if event_id in self._before:
             self._before[event_id].wait(5)
-        first = super().remember_event(event_id)
+        first = super().claim_event(event_id, owner, lease_seconds, now)
         self.recorded[event_id].set()
         return first
 
@@ -39,7 +41,7 @@ def test_a_retry_claimed_between_the_two_keys_still_leaves_one_winner(tmp_path: 
     results: dict[str, bool] = {}
 
     def claim(name: str, store: _Replica) -> None:
-        ledger = EventLedger(store)
+        ledger = EventLedger(store, LEASE)
         try:
             results[name] = asyncio.run(ledger.first_time(EVENT, MESSAGE))
         finally:
@@ -58,3 +60,82 @@ def test_a_retry_claimed_between_the_two_keys_still_leaves_one_winner(tmp_path: 
     a.close()
     b.close()
     assert results == {"A": True, "B": False}
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _settled(ledger: EventLedger) -> None:
+    await asyncio.sleep(0)
+    await ledger.aclose()
+
+
+def test_a_claim_whose_owner_died_is_taken_over_and_a_done_one_never(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    clock = _Clock()
+
+    async def scenario() -> None:
+        with SqliteStateStore(path) as first, SqliteStateStore(path) as second:
+            dead = EventLedger(first, LEASE, clock)
+            assert await dead.store(EVENT, '{"event_id": "Ev0SCALE0001"}')
+            assert not await dead.store(EVENT, "{}")  # Slack's retry stores nothing new
+            crashed = await dead.claim(EVENT)
+            assert crashed is not None  # ...and the process dies before answering
+
+            alive = EventLedger(second, LEASE, clock)
+            assert await alive.claim(EVENT) is None  # still within the lease: maybe alive
+            assert await alive.pending("slack-event:") == []
+            clock.now += LEASE + 1
+            assert await alive.pending("slack-event:") == [(EVENT, '{"event_id": "Ev0SCALE0001"}')]
+            taken = await alive.claim(EVENT)
+            assert taken is not None
+            with taken.current():
+                assert await alive.first_time(EVENT, MESSAGE)  # its own key; the message joins
+            await _settled(alive)  # no job adopted it: done when the dispatch ends
+
+            later = EventLedger(second, LEASE, clock)
+            clock.now += 10 * LEASE
+            assert await later.claim(EVENT) is None  # done: a replay or retry is dropped
+            assert not await later.first_time(MESSAGE)
+            assert await later.pending("slack-event:") == []
+            later.close()
+            dead.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_cancelled_job_gives_the_claim_up_for_the_next_try(tmp_path: Path) -> None:
+    clock = _Clock()
+
+    async def scenario() -> None:
+        with SqliteStateStore(tmp_path / "state.db") as store:
+            ledger = EventLedger(store, LEASE, clock)
+            claim = await ledger.claim(EVENT)
+            assert claim is not None
+            with claim.current():
+                job = asyncio.get_running_loop().create_task(asyncio.sleep(60))
+                claim.adopt(job)
+            job.cancel()  # shutdown: the reply was never sent
+            await asyncio.gather(job, return_exceptions=True)
+            await _settled(ledger)
+            again = EventLedger(store, LEASE, clock)
+            assert await again.claim(EVENT) is not None  # at once, without waiting the lease
+            again.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_event_that_keeps_crashing_its_claimant_is_given_up(tmp_path: Path) -> None:
+    with SqliteStateStore(tmp_path / "state.db") as store:
+        assert store.store_event(EVENT, "{}", LEASE, 0.0)
+        now = LEASE + 1
+        for attempt in range(MAX_EVENT_ATTEMPTS):
+            assert store.claim_event(EVENT, f"owner-{attempt}", LEASE, now), attempt
+            now += LEASE + 1
+        assert not store.claim_event(EVENT, "one-more", LEASE, now)
+        assert store.pending_events("slack-event:", now, 10) == []
