@@ -36,6 +36,7 @@ from bot.messages import (
 )
 from bot.metrics import AdvisorMetrics
 from bot.store import StateStore
+from bot.user_text import too_long
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
@@ -106,6 +107,8 @@ class Router:
         if inbound.action is not None:
             return await asyncio.to_thread(self._act, inbound, inbound.action)
         text = inbound.text.strip()
+        if too_long(text):  # read no further: not searched, not stored, not remembered
+            return [NoticeReply(self._answerer.ui.too_long)]
         command = _SCALE_CHECK.match(text)
         if command:
             mode = command.group(1) or "full"

@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
+    slack_allowed_team_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("SLACK_ALLOWED_TEAM_IDS"),
+        description="Comma-separated Slack workspace (T…) or organisation (E…) ids; "
+        "empty allows every one.",
+    )
+    slack_allowed_app_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("SLACK_ALLOWED_APP_IDS"),
+        description="Comma-separated Slack app ids (A…) whose requests are served; "
+        "empty allows all.",
+    )
 
     microsoft_app_id: str = Field(
         default="", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID")
@@ -122,6 +134,13 @@ class Settings(BaseSettings):
         description="postgresql://user:password@host:port/db for state shared by replicas; "
         "unset keeps SQLite in data_dir.",
     )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        validation_alias=AliasChoices("SCALE_ADVISOR_CONSOLE_SECRET"),
+        description="Signs the web console's browser cookies (32+ characters); unset: one "
+        "is generated in data_dir/console-secret. Set the same value on every replica.",
+    )
 
     llm_provider: str = Field(
         default="none",
@@ -160,7 +179,17 @@ class Settings(BaseSettings):
     @property
     def tenant_allowlist(self) -> frozenset[str]:
         """The allowed tenant ids (empty: all tenants are allowed)."""
-        return frozenset(t.strip() for t in self.allowed_tenant_ids.split(",") if t.strip())
+        return _id_list(self.allowed_tenant_ids)
+
+    @property
+    def slack_team_allowlist(self) -> frozenset[str]:
+        """The allowed Slack workspace and organisation ids (empty: all are allowed)."""
+        return _id_list(self.slack_allowed_team_ids)
+
+    @property
+    def slack_app_allowlist(self) -> frozenset[str]:
+        """The allowed Slack app ids (empty: all are allowed)."""
+        return _id_list(self.slack_allowed_app_ids)
 
     @property
     def chroma_path(self) -> Path:
@@ -171,6 +200,11 @@ class Settings(BaseSettings):
     def state_db_path(self) -> Path:
         """Where the SQLite state (assessments, feedback, memory) lives."""
         return self.data_dir / "state.sqlite3"
+
+
+def _id_list(text: str) -> frozenset[str]:
+    """The ids of a comma-separated setting, blanks dropped."""
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 def configure_offline() -> None:

@@ -2,8 +2,9 @@
 
 ``bot.server.build_web_app`` calls ``mount_slack`` when Slack is configured. This
 module only wires the parts: the Web API client, the bolt app with its de-dup
-middleware and listeners, and either ``POST /slack/events`` (``endpoint.py``) or
-a Socket Mode connection (``socket_mode.py``).
+middleware and listeners, either ``POST /slack/events`` (``endpoint.py``) or a
+Socket Mode connection (``socket_mode.py``), and the replay of stored events nobody
+answered. Both modes store an event before acknowledging it (``adapters.ledger``).
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     async_default_handlers,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.dedup import DropRepeatedEvents, EventLedger, RecentEvents
+from adapters.ledger import EventLedger
+from adapters.slack.allowlist import RefuseOtherWorkspaces, allowlist_from
+from adapters.slack.dedup import ClaimingApp, DropRepeatedEvents, RecentEvents
 from adapters.slack.delivery import SlackDelivery
-from adapters.slack.endpoint import EventQueue, EventsEndpoint
+from adapters.slack.endpoint import EventQueue, EventsEndpoint, StoredEvents
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.socket_mode import run_socket_mode
 from adapters.slack.work import BackgroundWork
@@ -52,34 +54,46 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    bolt = AsyncApp(
+    bolt = ClaimingApp(
         name="scale-advisor",
         logger=bolt_logger(),
         client=client,
         signing_secret=signing_secret,
-        # Acknowledge first, run listeners after: Slack hears back within milliseconds.
-        process_before_response=False,
+        # Listeners run before bolt responds, inside the delivery's ledger claim, so the
+        # jobs they start keep it open. They only acknowledge and start a job, so Slack
+        # still hears back within milliseconds (events are acknowledged before bolt).
+        process_before_response=True,
     )
-    ledger = EventLedger(advisor.store)
+    ledger = EventLedger(advisor.store, settings.event_lease_seconds)
     work = BackgroundWork()
+    allowlist = allowlist_from(settings)
+    bolt.use(RefuseOtherWorkspaces(allowlist))
     bolt.use(DropRepeatedEvents(RecentEvents()))
+    bolt.ledger = ledger
     SlackListeners(advisor, SlackDelivery(client), ledger, work).register(bolt)
+    stored = StoredEvents(bolt, ledger, settings.event_lease_seconds)
 
     if settings.slack_app_token is not None:
-        run_socket_mode(app, bolt, settings.slack_app_token.get_secret_value())
+        run_socket_mode(app, bolt, settings.slack_app_token.get_secret_value(), ledger)
         events = None
         described = "slack (Socket Mode)"
     else:
         events = EventQueue(bolt)
-        app.router.add_post(EVENTS_PATH, EventsEndpoint(bolt, signing_secret, events))
+        endpoint = EventsEndpoint(bolt, signing_secret, events, allowlist, ledger=ledger)
+        app.router.add_post(EVENTS_PATH, endpoint)
         described = f"slack (HTTP mode, POST {EVENTS_PATH})"
 
+    async def replay_stored(_: web.Application) -> None:
+        stored.start()  # what a crash left unanswered, here or on another replica
+
     async def finish_work(_: web.Application) -> None:
+        await stored.stop()
         if events is not None:
             await events.close(DRAIN_SECONDS)
         await work.drain(DRAIN_SECONDS)
-        ledger.close()
+        await ledger.aclose()
 
+    app.on_startup.append(replay_stored)
     app.on_cleanup.append(finish_work)
     return described
 

@@ -3,16 +3,16 @@
 Slack re-sends an event (``X-Slack-Retry-Num``, same ``event_id``) when it did not
 see an acknowledgement in time, a channel message that mentions the advisor
 arrives twice (``app_mention`` and ``message``), and a slash command or click body
-may be posted twice. Two bolt middlewares settle this, in this order:
+may be posted twice. Two layers settle this:
 
-- ``DropRepeatedEvents`` stops an event id this process has already seen, in
-  memory, before anything touches the store;
-- ``ClaimDeliveries`` claims the delivery in the state store's ledger
+- ``ClaimingApp`` (bolt's app) claims each delivery in the state store's ledger
   (``adapters.ledger``; survives restarts, shared by every replica): the event id,
   or a command's or click's ``trigger_id``. A delivery already answered, or being
   answered by a live claim, is dropped; one whose claimant died is taken over. The
   listeners then claim the message (channel and ts) too, in the same claim, and
-  the claim is marked done once the jobs they started have sent their replies.
+  the claim is marked done once the jobs they started have sent their replies;
+- ``DropRepeatedEvents``, a bolt middleware, also stops an event id this process
+  has already seen, in memory.
 
 Either way the repeat itself is acknowledged with 200, so Slack stops retrying.
 """
@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -32,7 +33,7 @@ from adapters.ledger import EventLedger
 
 __all__ = [
     "REPLAYED",
-    "ClaimDeliveries",
+    "ClaimingApp",
     "EVENT_PREFIX",
     "DropRepeatedEvents",
     "EventLedger",
@@ -114,29 +115,26 @@ class DropRepeatedEvents(AsyncMiddleware):
         return await next()
 
 
-class ClaimDeliveries(AsyncMiddleware):
-    """Claims each delivery in the ledger; answers 200 to one already claimed.
+class ClaimingApp(AsyncApp):
+    """bolt's app, dispatching each delivery inside its claim in the ledger.
 
-    The listeners run inside the claim (bolt runs them before it responds), so the
-    jobs they start keep it open until their replies are sent.
+    The claim spans the whole dispatch, not a middleware: bolt calls its middleware
+    one after another and runs the listeners after the last one has returned, so a
+    claim made current inside a middleware would be gone by then. Every dispatch
+    here comes after the signature was checked (HTTP mode), over the authenticated
+    Socket Mode connection, or from the advisor's own store (replays), so forged
+    requests never claim anything.
     """
 
-    def __init__(self, ledger: EventLedger) -> None:
-        self._ledger = ledger
+    ledger: EventLedger | None = None  # set by ``adapters.slack.app`` once built
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # bolt calls it with this name
-    ) -> BoltResponse:
-        """Run the listeners under a new claim, or drop a delivery claimed before."""
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """Run the listeners under a new claim, or answer 200 to a delivery claimed before."""
         key = delivery_key(req.body)
-        if not key:
-            return await next()
-        claim = await self._ledger.claim(key)
+        if self.ledger is None or not key:
+            return await super().async_dispatch(req)
+        claim = await self.ledger.claim(key)
         if claim is None:
             return BoltResponse(status=200, body="")
         with claim.current():
-            return await next()
+            return await super().async_dispatch(req)

@@ -2,16 +2,23 @@
 
 Every request's body is checked first (a malformed one gets a 4xx and a log line,
 never a 500). Events API events need nothing in their acknowledgement, so once
-their signature holds they are answered 200 at once and queued for bolt, which
-verifies them again and runs its middleware and listeners. Slash commands and
-button clicks go through bolt before the response, since their acknowledgement
-can carry a message; their listeners call ``ack()`` first thing.
+their signature holds they are stored in the ledger (durably: a crash after the
+200 loses nothing), answered 200 and queued for bolt, which verifies them again
+and runs its middleware and listeners. If the store cannot keep the event, Slack
+gets a 503 and retries it. Slash commands and button clicks go through bolt
+before the response, since their acknowledgement can carry a message; their
+listeners call ``ack()`` first thing.
+
+``StoredEvents`` replays what was stored and never answered (the process died,
+here or on another replica) through the same bolt middleware and listeners: on
+start, then once per lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 from collections.abc import Sequence
 
@@ -21,7 +28,9 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.payloads import EVENT_CALLBACK, Rejection, check_request
+from adapters.ledger import EventLedger
+from adapters.slack.dedup import EVENT_PREFIX, REPLAYED, event_key
+from adapters.slack.payloads import EVENT_CALLBACK, Allowlist, Rejection, check_request
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -83,13 +92,70 @@ class EventQueue:
             log.exception("Slack: dispatching an event failed")
 
 
+class StoredEvents:
+    """Replays stored events nobody answered: on start, then every ``interval`` seconds.
+
+    Every replica runs it; the ledger's claim lets exactly one of them answer each.
+    """
+
+    def __init__(self, bolt: AsyncApp, ledger: EventLedger, interval: float) -> None:
+        self._bolt = bolt
+        self._ledger = ledger
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start replaying in the background (call from the running loop)."""
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name="slack-stored-events", context=contextvars.Context()
+        )
+
+    async def stop(self) -> None:
+        """Stop replaying."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def replay(self) -> int:
+        """Dispatch every stored event owed an answer now; how many were replayed."""
+        pending = await self._ledger.pending(EVENT_PREFIX)
+        for key, body in pending:
+            log.info("Slack: replaying stored event %s, not answered before", key)
+            # Mode "socket_mode": the body was verified when it arrived and comes back
+            # from our own store, without its headers; bolt checks no signature for it.
+            request = AsyncBoltRequest(body=body, mode="socket_mode", context={REPLAYED: True})
+            try:
+                await self._bolt.async_dispatch(request)
+            except Exception as error:
+                log.error("Slack: replaying %s failed: %s", key, type(error).__name__)
+        return len(pending)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.replay()
+            except Exception as error:  # the store is down: try again next round
+                log.warning("Slack: looking for stored events failed: %s", type(error).__name__)
+            await asyncio.sleep(self._interval)
+
+
 class EventsEndpoint:
     """The aiohttp handler for ``POST /slack/events``."""
 
-    def __init__(self, bolt: AsyncApp, signing_secret: str, events: EventQueue) -> None:
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        signing_secret: str,
+        events: EventQueue,
+        allowlist: Allowlist | None = None,
+        *,
+        ledger: EventLedger,
+    ) -> None:
         self._bolt = bolt
         self._verifier = SignatureVerifier(signing_secret)
         self._events = events
+        self._allowlist = allowlist or Allowlist()
+        self._ledger = ledger  # events are stored here before they are acknowledged
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         """Check, acknowledge or dispatch one request from Slack."""
@@ -101,7 +167,13 @@ class EventsEndpoint:
         if not self._signed(request, body):
             log.warning("Slack: rejected a request with a bad signature or an old timestamp")
             return web.json_response({"ok": False, "error": "invalid request"}, status=401)
+        refusal = self._allowlist.refusal(checked)
+        if refusal is not None:  # signed, but for a workspace or app this advisor does not serve
+            log.warning("Slack: refused a request (%d): %s", refusal.status, refusal.reason)
+            return web.json_response({"ok": False, "error": refusal.reason}, status=refusal.status)
         if checked.kind == EVENT_CALLBACK:
+            if not await self._stored(body):
+                return web.json_response({"ok": False, "error": "try again"}, status=503)
             self._events.put(body, dict(request.headers))
             return web.Response(status=200)
         response = await self._bolt.async_dispatch(await to_bolt_request(request))
@@ -110,6 +182,16 @@ class EventsEndpoint:
             # or Slack would show the user an error or retry.
             return web.Response(status=200)
         return await to_aiohttp_response(response)
+
+    async def _stored(self, body: bytes) -> bool:
+        """Keep the event before it is acknowledged; False if the store failed."""
+        text = body.decode("utf-8")  # check_request made sure it is UTF-8 JSON with an id
+        try:
+            await self._ledger.store(event_key(str(json.loads(text)["event_id"])), text)
+        except Exception as error:
+            log.error("Slack: could not store an event: %s", type(error).__name__)
+            return False
+        return True
 
     def _signed(self, request: web.Request, body: bytes) -> bool:
         try:

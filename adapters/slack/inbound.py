@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.messages import Action, Inbound
+from bot.user_text import clean_text
 
 PLATFORM = "slack"
 # Message subtypes that are a person writing; edits, joins, deletions and bot posts
@@ -60,7 +61,7 @@ def has_files(event: Mapping[str, Any]) -> bool:
 
 def message_key(team_id: str, event: Mapping[str, Any]) -> str:
     """One id per message, whichever event (``app_mention`` or ``message``) delivers it."""
-    return f"slack-message:{team_id}:{event.get('channel', '')}:{event.get('ts', '')}"
+    return f"slack-message:{team_id}:{text_field(event, 'channel')}:{text_field(event, 'ts')}"
 
 
 def message_thread(event: Mapping[str, Any]) -> str | None:
@@ -70,12 +71,12 @@ def message_thread(event: Mapping[str, Any]) -> str | None:
     running conversation: a top-level DM is answered in the DM itself (thread None),
     so its memory spans the DM; a DM in a thread stays in that thread.
     """
-    thread_ts = event.get("thread_ts")
+    thread_ts = text_field(event, "thread_ts")
     if thread_ts:
-        return str(thread_ts)
+        return thread_ts
     if is_direct_message(event):
         return None
-    return str(event.get("ts", "")) or None
+    return text_field(event, "ts") or None
 
 
 def message_inbound(team_id: str, event: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
@@ -83,25 +84,25 @@ def message_inbound(team_id: str, event: Mapping[str, Any], bot_user_id: str | N
     return Inbound(
         platform=PLATFORM,
         workspace=team_id,
-        user=str(event.get("user", "")),
-        conversation=str(event.get("channel", "")),
+        user=text_field(event, "user"),
+        conversation=text_field(event, "channel"),
         thread=message_thread(event),
-        text=strip_mention(str(event.get("text") or ""), bot_user_id),
+        text=clean_text(strip_mention(text_field(event, "text"), bot_user_id)),
     )
 
 
 def message_place(event: Mapping[str, Any]) -> Place:
     """Where to answer a message event."""
-    return Place(str(event.get("channel", "")), message_thread(event))
+    return Place(text_field(event, "channel"), message_thread(event))
 
 
 def command_inbound(command: Mapping[str, Any], action: Action) -> Inbound:
     """The inbound for a slash command that became an action."""
     return Inbound(
         platform=PLATFORM,
-        workspace=str(command.get("team_id", "")),
-        user=str(command.get("user_id", "")),
-        conversation=str(command.get("channel_id", "")),
+        workspace=text_field(command, "team_id"),
+        user=text_field(command, "user_id"),
+        conversation=text_field(command, "channel_id"),
         action=action,
     )
 
@@ -159,10 +160,16 @@ def click_inbound(origin: ClickOrigin, action: Action | None = None, text: str =
         user=origin.user_id,
         conversation=place.channel,
         thread=place.thread_ts,
-        text=text,
+        text=clean_text(text),
         action=action,
     )
 
 
 def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def text_field(payload: Mapping[str, Any], name: str) -> str:
+    """A string field of a payload ("" when it is missing or not a string, never "None")."""
+    value = payload.get(name)
+    return value if isinstance(value, str) else ""

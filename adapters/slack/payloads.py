@@ -18,11 +18,24 @@ from urllib.parse import parse_qsl
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 _COMMAND_FIELDS = ("command", "user_id", "team_id", "channel_id")
+# Event fields the listeners read as text: when present, they must be strings.
+_EVENT_TEXT_FIELDS = (
+    "user",
+    "channel",
+    "ts",
+    "thread_ts",
+    "event_ts",
+    "text",
+    "channel_type",
+    "subtype",
+    "tab",
+)
 
 
 EVENT_CALLBACK = "event_callback"
 COMMAND = "command"
 SSL_CHECK = "ssl_check"
+URL_VERIFICATION = "url_verification"
 
 
 @dataclass(frozen=True)
@@ -35,9 +48,38 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Accepted:
-    """A well-formed request, and its kind: the payload's ``type``, ``command`` or ``ssl_check``."""
+    """A well-formed request: its kind, and the workspace, organisation and app it is for.
+
+    The kind is the payload's ``type``, ``command`` or ``ssl_check``; the organisation
+    is the Enterprise Grid one, on org-wide installs.
+    """
 
     kind: str
+    team_id: str = ""
+    enterprise_id: str = ""
+    app_id: str = ""
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    """The workspaces (or organisations) and apps the advisor serves; empty allows all."""
+
+    teams: frozenset[str] = frozenset()
+    apps: frozenset[str] = frozenset()
+
+    def refusal(self, request: Accepted) -> Rejection | None:
+        """Why ``request`` is refused, or None when it is for a workspace and app served.
+
+        Slack's own checks (``ssl_check``, ``url_verification``) name no workspace and
+        carry nothing to answer: they are let through.
+        """
+        if request.kind in (SSL_CHECK, URL_VERIFICATION):
+            return None
+        if self.teams and not ({request.team_id, request.enterprise_id} & self.teams):
+            return Rejection(403, "workspace not allowed")
+        if self.apps and request.app_id not in self.apps:
+            return Rejection(403, "app not allowed")
+        return None
 
 
 def check_request(content_type: str, body: bytes) -> Accepted | Rejection:
@@ -77,9 +119,12 @@ def _check_json(text: str) -> Accepted | Rejection:
             return Rejection(400, "event_callback without an event type")
         if not _text(payload.get("event_id")) or not _text(payload.get("team_id")):
             return Rejection(400, "event_callback without an event_id or team_id")
-    if kind == "url_verification" and not _text(payload.get("challenge")):
+        wrong = [f for f in _EVENT_TEXT_FIELDS if f in event and not isinstance(event[f], str)]
+        if wrong:
+            return Rejection(400, f"event field {wrong[0]} is not a string")
+    if kind == URL_VERIFICATION and not _text(payload.get("challenge")):
         return Rejection(400, "url_verification without a challenge")
-    return Accepted(kind)
+    return addressee(kind, payload)
 
 
 def _check_form(text: str) -> Accepted | Rejection:
@@ -88,11 +133,9 @@ def _check_form(text: str) -> Accepted | Rejection:
         return _check_interaction(fields["payload"])
     if COMMAND in fields:
         missing = [name for name in _COMMAND_FIELDS if not fields.get(name)]
-        return (
-            Rejection(400, f"command without {', '.join(missing)}")
-            if missing
-            else Accepted(COMMAND)
-        )
+        if missing:
+            return Rejection(400, f"command without {', '.join(missing)}")
+        return addressee(COMMAND, fields)
     if SSL_CHECK in fields:
         return Accepted(SSL_CHECK)
     return Rejection(400, "form body is neither a command nor an interaction")
@@ -114,7 +157,31 @@ def _check_interaction(raw: str) -> Accepted | Rejection:
             return Rejection(400, "block_actions without actions")
         if not all(isinstance(a, Mapping) and _text(a.get("action_id")) for a in actions):
             return Rejection(400, "block_actions with an action lacking an action_id")
-    return Accepted(kind)
+    return addressee(kind, payload)
+
+
+def addressee(kind: str, payload: Mapping[str, Any]) -> Accepted:
+    """Who a request of ``kind`` is for, read where each kind of payload says it.
+
+    Events and slash commands name ``team_id`` (and ``enterprise_id``) at the top;
+    interactions name ``team.id`` (``user.team_id`` on org-wide installs) and
+    ``enterprise.id``. Every kind names ``api_app_id``.
+    """
+    team = _dict(payload.get("team"))
+    user = _dict(payload.get("user"))
+    enterprise = _dict(payload.get("enterprise"))
+    return Accepted(
+        kind,
+        team_id=_string(payload.get("team_id"))
+        or _string(team.get("id"))
+        or _string(user.get("team_id")),
+        enterprise_id=_string(payload.get("enterprise_id")) or _string(enterprise.get("id")),
+        app_id=_string(payload.get("api_app_id")),
+    )
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _json_object(text: str) -> Mapping[str, Any] | None:
@@ -127,3 +194,7 @@ def _json_object(text: str) -> Mapping[str, Any] | None:
 
 def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _string(value: object) -> str:
+    return value if isinstance(value, str) else ""

@@ -5,6 +5,11 @@ router answers; the replies go out through the ``Outbox``. The router runs
 while the typing indicator shows. If it is still busy when the reply budget
 runs out, the turn ends (so the HTTP request is answered in time) and
 ``LateReplies`` sends the replies as a proactive message when they are ready.
+
+Each message (and install) is answered once, however often and to however many
+replicas it is delivered: the turn runs under a claim on its activity and
+conversation ids in the state store's ledger (``adapters.ledger``, the one Slack
+uses), marked done once the replies are sent, late replies included.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ import os
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import ActivityTypes, InvokeResponse
 
+from adapters.ledger import EventLedger, current_claim
 from adapters.teams.inbound import to_inbound
+from adapters.teams.invoke import CARD_ACTION, card_action_response
 from adapters.teams.late_replies import LateReplies
 from adapters.teams.outbound import Outbox
 from bot.app import Advisor
@@ -46,6 +54,23 @@ def default_answer_concurrency() -> int:
 
 REPLY_DEFERRED = "scale_advisor.reply_deferred"
 """turn_state key set when the turn's replies will come as a proactive message."""
+
+# The activities that get replies: each is claimed so that it gets them once. (An
+# invoke is answered in its own response, which a dropped repeat would lack.)
+_CLAIMED_TYPES = frozenset({ActivityTypes.message, ActivityTypes.conversation_update})
+
+
+def activity_key(activity: Any) -> str:
+    """The ledger key of an activity that gets replies ("" for others, or without ids).
+
+    Activity ids are unique within a conversation, so the pair names one delivery.
+    """
+    activity_id = getattr(activity, "id", None)
+    conversation_id = getattr(getattr(activity, "conversation", None), "id", None)
+    if activity.type not in _CLAIMED_TYPES or not activity_id or not conversation_id:
+        return ""
+    return f"teams-activity:{conversation_id}:{activity_id}"
+
 
 # Clicks on a question card: the card is replaced by what comes next.
 _IN_PLACE = frozenset({ActionKind.ASSESS_ANSWER, ActionKind.ASSESS_BACK, ActionKind.ASSESS_RESTART})
@@ -82,6 +107,19 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # every reply queues behind every answer; bounded, answers go out as they
         # are ready.
         self._answering = asyncio.Semaphore(answer_concurrency or default_answer_concurrency())
+        self._ledger = EventLedger(advisor.store, advisor.settings.event_lease_seconds)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Run the turn once per activity: a repeat, here or on another replica, is dropped."""
+        key = activity_key(turn_context.activity)
+        if not key:
+            await super().on_turn(turn_context)
+            return
+        claim = await self._ledger.claim(key)
+        if claim is None:
+            return  # answered, or being answered: the repeat's request gets an empty 200
+        with claim.current():
+            await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A typed message, a command from the menu, or a card button press."""
@@ -93,6 +131,15 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
             else None
         )
         await self._respond(turn_context, inbound, clicked_card_id)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Card actions get a proper invoke response; other invokes go to botbuilder's."""
+        activity = turn_context.activity
+        if activity.name == CARD_ACTION:
+            response = card_action_response(activity.value)
+            log.info("teams: card action invoke answered with %d", response.status)
+            return response
+        return await super().on_invoke_activity(turn_context)
 
     async def on_members_added_activity(
         self, members_added: list[Any], turn_context: TurnContext
@@ -121,7 +168,10 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
             "teams: reply still running after %.1f s; it will follow as a proactive message",
             self._reply_budget,
         )
-        self._late_replies.finish(work, reference, clicked_card_id)
+        late = self._late_replies.finish(work, reference, clicked_card_id)
+        claim = current_claim()
+        if claim is not None:
+            claim.adopt(late)  # done only once the late replies are sent
         turn_context.turn_state[REPLY_DEFERRED] = True
 
     async def _answer(self, inbound: Inbound) -> list[Reply]:

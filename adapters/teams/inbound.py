@@ -20,6 +20,7 @@ from botbuilder.core import TurnContext
 
 from adapters.teams.cards import parse_action, parse_ask
 from bot.messages import Inbound
+from bot.user_text import clean_text
 
 __all__ = ["NO_TENANT", "PLATFORM", "message_text", "tenant_id", "to_inbound"]
 
@@ -99,6 +100,6 @@ def to_inbound(activity: Any, text: str | None = None) -> Inbound:
         user=str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", "") or ""),
         conversation=conversation_id,
         thread=chain.group(1) if chain else None,
-        text=text,
+        text=clean_text(text),
         action=action,
     )

@@ -16,6 +16,7 @@ from bot.answering.passages import Passage
 from bot.answering.retrieval import Retrieval
 from bot.answering.vocabulary import Vocabulary
 from bot.messages import AnswerReply, Related, Source
+from bot.user_text import MAX_MESSAGE_CHARS
 from knowledge import KNOWLEDGE_ROOT
 
 # Sections searched per question: the answer's, what may add to it, and "See also".
@@ -48,6 +49,7 @@ class UiText:
     not_covered: str
     suggestions: tuple[str, ...]
     empty_question: str
+    too_long: str  # the reply to a message past MAX_MESSAGE_CHARS
 
 
 def load_ui_text(path: Path = KNOWLEDGE_ROOT / "ui.yaml") -> UiText:
@@ -57,6 +59,7 @@ def load_ui_text(path: Path = KNOWLEDGE_ROOT / "ui.yaml") -> UiText:
         not_covered=str(data["not_covered"]).strip(),
         suggestions=tuple(str(s) for s in data.get("suggestions", ())),
         empty_question=str(data.get("empty_question", "")).strip(),
+        too_long=str(data["too_long"]).strip().format(limit=f"{MAX_MESSAGE_CHARS:,}"),
     )
 
 

@@ -11,8 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 
+# The channels' own fixtures (served apps, mock Web API and connector), shared here.
+from tests.console.conftest import console_server  # noqa: F401
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import SUITE, Tally
+from tests.slack.conftest import serve, web_api  # noqa: F401
+from tests.teams.conftest import connector, issuer, serve_teams  # noqa: F401
 
 
 @pytest.fixture

@@ -46,7 +46,10 @@ class LeakWatch:
         for path in self.files:
             if not path.exists():
                 continue
-            for line in path.read_text(errors="replace").splitlines():
-                if any(marker in line for marker in self.markers):
-                    hits.append(f"{path.name}: {line[:300]}")
+            lines = path.read_text(errors="replace").splitlines()
+            hits += [
+                f"{path.name}: {line[:300]}"
+                for line in lines
+                if any(marker in line for marker in self.markers)
+            ]
         return hits

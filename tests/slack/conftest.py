@@ -73,12 +73,13 @@ async def serve(
     session = aiohttp.ClientSession()
     started: list[Served] = []
 
-    async def start(data_dir: Path | None = None) -> Served:
+    async def start(data_dir: Path | None = None, **overrides: object) -> Served:
         advisor = advisor_factory(
             data_dir,
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=web_api.base_url,
+            **overrides,
         )
         server = TestServer(await build_web_app(advisor), host="127.0.0.1")
         await server.start_server()
