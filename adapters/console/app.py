@@ -2,9 +2,11 @@
 
 The console is a channel like Slack and Teams, without an SDK: it translates each
 request into an ``Inbound`` for the router and renders the replies as JSON with
-HTML (``adapters/console/render.py``). Each browser gets a random id in a cookie;
-that id is the user (assessment progress, history, votes) and the conversation,
-and the page sends a thread id per visit, so browsers never share memory.
+HTML (``adapters/console/render.py``). Each browser gets a random id in a cookie
+signed by the server (``adapters/console/identity.py``); that id is the user
+(assessment progress, history, votes) and the conversation, and the page sends a
+thread id per visit, so browsers never share memory. A cookie the server did not
+sign is ignored and replaced by a new identity.
 
 API (JSON in, JSON out; bad input is a 4xx with ``{"error": ...}``):
 
@@ -23,7 +25,6 @@ import asyncio
 import json
 import logging
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.console.charts import ChartCache, draw_stored_chart
+from adapters.console.identity import BrowserIds, console_secret
 from adapters.console.render import log_entries, render, render_all
 from bot.app import Advisor
 from bot.logs import current_request_id
@@ -53,7 +55,6 @@ MAX_FIELD_CHARS = 200  # button values and refs are short ids
 DEFAULT_THREAD = "main"
 # Where index.html takes the welcome, rendered on the server.
 WELCOME_MARKER = "<!-- welcome -->"
-_BROWSER_ID = re.compile(r"^[0-9a-f]{32}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Same-origin only: no external scripts, styles, fonts or frames; charts come from the API.
 SECURITY_HEADERS = {
@@ -68,10 +69,11 @@ SECURITY_HEADERS = {
 
 @dataclass
 class Console:
-    """What the console's handlers share: the advisor and the charts just shown."""
+    """What the console's handlers share: the advisor, the charts just shown, the signer."""
 
     advisor: Advisor
     charts: ChartCache
+    browsers: BrowserIds
 
 
 CONSOLE_KEY = web.AppKey("console", Console)
@@ -97,7 +99,8 @@ async def mount_console(app: web.Application, advisor: Advisor) -> str:
         A description of the channel for the start-up log.
 
     """
-    app[CONSOLE_KEY] = Console(advisor, ChartCache())
+    secret = await asyncio.to_thread(console_secret, advisor.settings)
+    app[CONSOLE_KEY] = Console(advisor, ChartCache(), BrowserIds(secret))
     app.middlewares.append(console_middleware)
     app.router.add_get("/", index)
     app.router.add_static("/console/static/", STATIC_DIR)
@@ -142,22 +145,31 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 def _browser_id(request: web.Request) -> str:
-    """The browser's id from its cookie, or a new one (set on the response)."""
+    """The browser's id from its signed cookie, or a new one (set on the response).
+
+    A cookie without this server's signature (forged, edited, or from before cookies
+    were signed) names nobody: the browser starts afresh, as a new visitor.
+    """
     cached = request.get("browser_id")
     if isinstance(cached, str):
         return cached
+    browsers = request.app[CONSOLE_KEY].browsers
     cookie = request.cookies.get(BROWSER_COOKIE, "")
-    browser_id = cookie if _BROWSER_ID.match(cookie) else secrets.token_hex(16)
+    browser_id = browsers.verify(cookie) if cookie else None
+    if browser_id is None:
+        if cookie:  # the value itself is not logged: it is whatever the client sent
+            log.info("console: a cookie without a valid signature; issuing a new identity")
+        browser_id, request["browser_cookie"] = browsers.issue()
     request["browser_id"] = browser_id
-    request["browser_id_is_new"] = browser_id != cookie
     return browser_id
 
 
 def _remember_browser(request: web.Request, response: web.StreamResponse) -> None:
-    if request.get("browser_id_is_new") and not response.prepared:
+    issued = request.get("browser_cookie")
+    if isinstance(issued, str) and not response.prepared:
         response.set_cookie(
             BROWSER_COOKIE,
-            str(request["browser_id"]),
+            issued,
             max_age=COOKIE_MAX_AGE,
             path="/",
             httponly=True,
