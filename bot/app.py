@@ -54,11 +54,24 @@ def open_advisor(settings: Settings, notify: Notify = to_stderr) -> Advisor:
     store = open_state_store(settings)  # PostgreSQL with DATABASE_URL, else SQLite
     try:
         knowledge = open_knowledge(settings, auto_ingest=True, notify=notify)
-        metrics = AdvisorMetrics()
-        generator = open_generator(settings, knowledge, on_fallback=metrics.count_llm_fallback)
+        return assemble_advisor(settings, knowledge, store)
     except BaseException:
         store.close()
         raise
+
+
+def assemble_advisor(settings: Settings, knowledge: KnowledgeRuntime, store: StateStore) -> Advisor:
+    """The advisor over an opened knowledge base and state store.
+
+    Builds the assessment, the LLM answerer when one is configured, and the router;
+    ``open_advisor`` opens both from the settings, tests pass stores of their own.
+
+    Raises:
+        ProviderError: The LLM provider is misconfigured or its package is missing.
+
+    """
+    metrics = AdvisorMetrics()
+    generator = open_generator(settings, knowledge, on_fallback=metrics.count_llm_fallback)
     survey, actions = load_assessment()
     assessment = AssessmentService(survey, actions, store, utc_now)
     router = Router(

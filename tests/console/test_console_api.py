@@ -22,35 +22,13 @@ from bot.logs import REDACTED, configure_logging, redact, request_scope
 from bot.messages import Action, ActionKind, AnswerReply, Inbound, QuestionReply, ResultReply
 from bot.metrics import AdvisorMetrics, outcome_of
 from tests.conftest import make_settings
-from tests.console.conftest import ConsoleServer, browser_client
+from tests.console.conftest import ConsoleServer, ask, browser_client, press
 
 pytestmark = pytest.mark.integration
 
 COVERED = "How do we move a pilot into production?"
 NOT_COVERED = "What is the best recipe for banana bread?"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-async def post(client: aiohttp.ClientSession, path: str, body: object) -> dict[str, Any]:
-    async with client.post(path, json=body) as response:
-        assert response.status == 200, await response.text()
-        data: dict[str, Any] = await response.json()
-        return data
-
-
-async def ask(client: aiohttp.ClientSession, text: str) -> list[dict[str, Any]]:
-    replies: list[dict[str, Any]] = (await post(client, "/console/api/ask", {"text": text}))[
-        "replies"
-    ]
-    return replies
-
-
-async def press(
-    client: aiohttp.ClientSession, kind: str, value: str = "", ref: str = ""
-) -> list[dict[str, Any]]:
-    body = {"kind": kind, "value": value, "ref": ref}
-    replies: list[dict[str, Any]] = (await post(client, "/console/api/action", body))["replies"]
-    return replies
 
 
 async def finish_quick_check(client: aiohttp.ClientSession, option: str = "2") -> dict[str, Any]:
