@@ -40,6 +40,7 @@ from bot.logs import current_request_id
 from bot.messages import Action, ActionKind, Inbound, NoticeReply, Reply, ResultReply
 from bot.router import HELP_TEXT
 from bot.store import UserKey
+from bot.user_text import MAX_MESSAGE_CHARS, clean_text, too_long
 
 __all__ = ["API_PREFIX", "BROWSER_COOKIE", "mount_console"]
 
@@ -50,7 +51,6 @@ API_PREFIX = "/console/api/"
 STATIC_DIR = Path(__file__).parent / "static"
 BROWSER_COOKIE = "scale_advisor_console"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-MAX_QUESTION_CHARS = 2000
 MAX_FIELD_CHARS = 200  # button values and refs are short ids
 DEFAULT_THREAD = "main"
 # Where index.html takes the welcome, rendered on the server.
@@ -219,9 +219,9 @@ async def ask(request: web.Request) -> web.Response:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         raise BadInput('"text" must be a non-empty string')
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadInput(f'"text" is longer than {MAX_QUESTION_CHARS} characters')
-    return await _handle(request, _inbound(request, body, text=text.strip()))
+    if too_long(text):
+        raise BadInput(f'"text" is longer than {MAX_MESSAGE_CHARS} characters')
+    return await _handle(request, _inbound(request, body, text=clean_text(text).strip()))
 
 
 async def press(request: web.Request) -> web.Response:
@@ -279,7 +279,7 @@ def _short_string(body: dict[str, Any], name: str) -> str:
     value = body.get(name, "")
     if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
         raise BadInput(f'"{name}" must be a string of at most {MAX_FIELD_CHARS} characters')
-    return value
+    return clean_text(value)
 
 
 def _inbound(
