@@ -59,32 +59,3 @@ def rewrite_messages(
     conversation = "\n".join(f"{role}: {as_data(text)}" for role, text in turns)
     user = prompts.rewrite_user.format(conversation=conversation, question=as_data(question))
     return [SystemMessage(prompts.rewrite_system), HumanMessage(user)]
-
-
-# Requests to drop the rules or see what the model was given. Caught before any call:
-# the model is never asked, so it cannot be talked into leaking anything.
-_INJECTION = re.compile(
-    r"ignore\s+(all\s+|any\s+|the\s+)?(previous|prior|above|earlier|your)\s+(instructions|rules|prompt)"
-    r"|disregard\s+(the\s+|your\s+|all\s+)?(instructions|rules|prompt)"
-    r"|(system|hidden|initial)\s+prompt"
-    r"|(reveal|show|print|repeat|output|display)\s+(me\s+)?(your|the)\s+(instructions|prompt|rules|passages|context)"
-    r"|(repeat|print|output)\s+(everything|the\s+text)\s+(above|before)"
-    r"|you\s+are\s+now\s+(a|an|no\s+longer)\b"
-    r"|developer\s+mode|jailbreak",
-    re.IGNORECASE,
-)
-
-
-def looks_like_injection(question: str) -> bool:
-    """Whether a question tries to override the instructions or reveal the prompt."""
-    return bool(_INJECTION.search(question))
-
-
-def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
-
-
-def leaks(reply: str, secret: str, size: int = 8) -> bool:
-    """Whether ``reply`` repeats ``size`` or more consecutive words of ``secret``."""
-    return bool(_shingles(reply, size) & _shingles(secret, size))
