@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.answering.passages import Passage
 
 _CITATION = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
+# A citation the model has begun but not finished writing, at the end of a partial answer.
+_OPEN_CITATION = re.compile(r"\[[\d\s,;]*$")
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,17 @@ def map_citations(text: str, passages: list[Passage]) -> CitedAnswer:
         passages[original - 1] for original, _ in sorted(numbers.items(), key=lambda kv: kv[1])
     )
     return CitedAnswer(mapped, cited)
+
+
+def strip_open_citation(text: str) -> str:
+    """``text`` without a citation begun but not finished at its end (``... tiers [2``)."""
+    return _OPEN_CITATION.sub("", text)
+
+
+def map_partial_citations(text: str, passages: list[Passage]) -> str:
+    """The answer so far as it may be shown: mapped, without a half-written ``[2`` at its end.
+
+    Mapping a prefix numbers its citations as the whole answer will, since numbers go by
+    first use; the unfinished citation would show the model's number, not ours.
+    """
+    return map_citations(strip_open_citation(text), passages).text

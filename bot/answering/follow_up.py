@@ -32,9 +32,7 @@ _ELLIPSIS = re.compile(
     r"and\s+what\s+about|what\s+if)\b",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(
-    r"\b(it|its|that|this|those|these|they|them|their|there)\b", re.IGNORECASE
-)
+_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|their|there)\b", re.IGNORECASE)
 # A question that names this many topics of its own stands alone, pronouns or not
 # ("how do we move a pilot into production when it has no owner?").
 PRONOUN_TOPIC_WORDS = 2
@@ -76,6 +74,10 @@ async def answer_in_context(
     if generator is None:
         reply = await asyncio.to_thread(answerer.answer, question, topic)
     else:
-        standalone = await generator.standalone_question(question, turns) if topic else ""
-        reply = await generator.answer(question, standalone or None, topic, on_partial=on_partial)
+        # One deadline for the rewrite and the answer: LLM_TIMEOUT bounds what the user waits.
+        deadline = generator.deadline()
+        standalone = await generator.standalone_question(question, turns, deadline) if topic else ""
+        reply = await generator.answer(
+            question, standalone or None, topic, on_partial=on_partial, deadline=deadline
+        )
     return reply, topic or question

@@ -16,6 +16,32 @@ class ProviderError(Exception):
     """The generator's settings are incomplete or its package is missing."""
 
 
+def error_summary(error: BaseException) -> str:
+    """What may be logged about a provider's error: its type and HTTP status, if any.
+
+    Never its message: providers quote the request in it (a 400 repeats the prompt, and
+    with it the user's question).
+    """
+    status = _status(error)
+    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+    return f"{name}, HTTP {status}" if status is not None else name
+
+
+def _status(error: BaseException) -> int | None:
+    """The HTTP status an error carries, looking through the errors it was raised from."""
+    seen: BaseException | None = error
+    for _ in range(5):  # a short chain: SDK error wrapped by LangChain, at most a few deep
+        if seen is None:
+            return None
+        for holder in (seen, getattr(seen, "response", None)):
+            for name in ("status_code", "status", "http_status"):
+                value = getattr(holder, name, None)
+                if isinstance(value, int) and 100 <= value <= 599:
+                    return value
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def settings_problems(settings: Settings) -> list[str]:
     """What is missing or wrong in the LLM settings, in words an operator can act on."""
     provider = settings.llm_provider.strip().lower()
