@@ -53,7 +53,9 @@ def _prompt_text(request: dict[str, object]) -> str:
 async def test_grounded_answer_cites_the_sources_shown(
     knowledge_runtime: KnowledgeRuntime, server: FakeOpenAI
 ) -> None:
-    server.queue(Scripted("Use three tiers [2]. Low-risk work gets self-service [2][1]."))
+    server.queue(
+        Scripted("Use three tiers [2]. Low-risk work gets self-service [2][1].", chunk_delay=0.15)
+    )
     partials: list[str] = []
 
     async def on_partial(text: str) -> None:
@@ -76,7 +78,8 @@ async def test_grounded_answer_cites_the_sources_shown(
     assert f"[2] {heading(first)}\n" in prompt
     assert f"[1] {heading(second)}\n" in prompt
     assert server.requests[0]["stream"] is True
-    assert len(partials) > 3 and partials[-1] == reply.text  # streamed word by word
+    # Streamed: shown a few times (at most every PARTIAL_INTERVAL), each a start of the answer.
+    assert len(partials) >= 2 and all(reply.text.startswith(p) for p in partials)
     assert "<passages>" in prompt and "<question>" in prompt and QUESTION in prompt
 
 
