@@ -17,11 +17,13 @@ import json
 import logging
 import re
 import sys
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import TextIO
 
 from aiohttp import web
@@ -156,6 +158,9 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 
 # --- redaction -------------------------------------------------------------------------------
 
+ExcInfo = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+MAX_CHAINED_EXCEPTIONS = 10
+
 
 def secret_values(settings: Settings) -> list[str]:
     """The values of every secret setting (``SecretStr`` fields) that is set."""
@@ -176,6 +181,37 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(REDACTED, text)
     return _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+
+
+def traceback_without_messages(exc_info: ExcInfo) -> str:
+    """A traceback's frames and exception types, without the exceptions' messages.
+
+    An exception's message may quote what a user wrote (a provider's error repeating
+    the prompt, a database error with the row it refused), and nothing a user wrote
+    may reach a log. The frames and the types are what a maintainer needs to find
+    the fault.
+    """
+    _, error, _ = exc_info
+    if error is None:
+        return ""
+    chain: list[traceback.TracebackException] = []
+    current: traceback.TracebackException | None = traceback.TracebackException.from_exception(
+        error
+    )
+    while current is not None and len(chain) < MAX_CHAINED_EXCEPTIONS:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts: list[str] = []
+    for link in reversed(chain):  # the original cause first, as Python prints it
+        if parts:
+            parts.append("\nWhile handling it, another exception was raised:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(link.stack.format())
+        name = link.exc_type.__qualname__ if link.exc_type is not None else "Exception"
+        parts.append(f"{name} (message withheld: it may quote what a user wrote)\n")
+    return "".join(parts).rstrip("\n")
 
 
 class RedactionFilter(logging.Filter):
@@ -199,8 +235,10 @@ class RedactionFilter(logging.Filter):
         """Redact the record in place; always lets it through."""
         record.msg = redact(record.getMessage(), self._secrets)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_info:
+            # Always afresh: another handler (or a formatter before) may have cached the
+            # traceback with its messages in exc_text.
+            record.exc_text = traceback_without_messages(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text, self._secrets)
         if record.stack_info:
@@ -233,7 +271,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in _extra_fields(record).items():
             entry.setdefault(key, value)
         if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
+            record.exc_text = traceback_without_messages(record.exc_info)
         if record.exc_text:
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False, default=str)

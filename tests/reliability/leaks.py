@@ -2,8 +2,9 @@
 
 A test plants ``planted()`` text in what users "write" (questions, messages, votes) and
 registers the log files of processes it starts; the autouse fixture in ``conftest.py``
-fails the test if a marker appears in any record captured in-process (message, arguments
-or traceback) or in any registered file.
+fails the test if a marker appears in any record captured in-process, written as the
+advisor's log handler writes it (message, extra fields, traceback), or in any
+registered file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,16 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.logs import JsonFormatter, RedactionFilter
+
+
+def written(record: logging.LogRecord) -> str:
+    """The line the advisor's own log handler writes for ``record`` (filter, then format)."""
+    copy = logging.makeLogRecord(dict(vars(record)))
+    copy.exc_text = None  # formatted afresh, as the handler would
+    RedactionFilter().filter(copy)
+    return JsonFormatter().format(copy)
 
 
 @dataclass
@@ -37,10 +48,7 @@ class LeakWatch:
             return []
         hits: list[str] = []
         for record in records:
-            parts = [record.getMessage(), record.exc_text or ""]
-            if record.exc_info and record.exc_info[1] is not None:
-                parts.append(repr(record.exc_info[1]))
-            line = " ".join(parts)
+            line = written(record)
             if any(marker in line for marker in self.markers):
                 hits.append(f"{record.name}: {line[:300]}")
         for path in self.files:

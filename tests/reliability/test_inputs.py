@@ -9,11 +9,16 @@ reply and is not stored; events for another workspace or app are refused.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.logs import configure_logging
+from tests.conftest import make_settings
 from tests.console.conftest import browser_client
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
@@ -213,3 +218,24 @@ def test_the_core_cleaner_replaces_surrogates_and_drops_controls() -> None:
     assert clean_text("tab\tand\nline\x00\x07") == "tab\tand\nline"
     assert clean_text("\ud83d\ude00 ok") == "\U0001f600 ok"  # a pair that came split stays one
     assert clean_text("caf\u00e9") == "caf\u00e9"
+
+
+def test_a_logged_exception_keeps_its_frames_and_type_but_not_its_message(
+    tmp_path: Path, leaks: LeakWatch
+) -> None:
+    """What a user wrote, quoted in an exception's message, never reaches the log."""
+    stream = io.StringIO()
+    handler = configure_logging(make_settings(tmp_path), stream)
+    try:
+        try:
+            raise KeyError(leaks.planted())
+        except KeyError as cause:
+            raise RuntimeError(f"provider refused: {leaks.planted()}") from cause
+    except RuntimeError:
+        logging.getLogger("scale_advisor.test").exception("answering failed")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    (line,) = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert "KeyError" in line["exception"] and "RuntimeError" in line["exception"]
+    assert "test_inputs.py" in line["exception"]  # the frames are kept
+    assert not any(marker in stream.getvalue() for marker in leaks.markers)
