@@ -35,6 +35,7 @@ from bot.messages import (
     Reply,
 )
 from bot.metrics import AdvisorMetrics
+from bot.small_talk import SmallTalk
 from bot.store import StateStore
 from bot.user_text import too_long
 
@@ -83,8 +84,10 @@ class Router:
         memory: MemoryPolicy | None = None,
         generator: GenerativeAnswerer | None = None,
         metrics: AdvisorMetrics | None = None,
+        small_talk: SmallTalk | None = None,
     ) -> None:
         self._answerer = answerer
+        self._small_talk = small_talk or SmallTalk.load()
         self._generator = generator
         self._assessment = assessment
         self._store = store
@@ -116,6 +119,9 @@ class Router:
             return await asyncio.to_thread(self._or_else, "starting an assessment", start, _step)
         if _HELP.match(text):
             return [NoticeReply(HELP_TEXT)]
+        small_talk = self._small_talk.kind(text)
+        if small_talk is not None:  # "Hi there!", "thanks!": a friendly word, not "not covered"
+            return [NoticeReply(self._small_talk.reply_to(small_talk))]
         replies: list[Reply] = [await self.answer(inbound, on_partial)]
         resume = partial(self._assessment.resume, inbound.user_key)
         current = await asyncio.to_thread(self._or_else, "resuming an assessment", resume, _none)

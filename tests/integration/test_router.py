@@ -113,3 +113,33 @@ async def test_scale_check_with_a_question_in_the_middle(
 async def test_help(advisor_factory: Callable[..., Advisor]) -> None:
     [reply] = await advisor_factory().router.handle(_say("help"))
     assert isinstance(reply, NoticeReply) and "scale-check" in reply.text
+
+
+@pytest.mark.parametrize("text", ["Hi there!", "hello", "Good morning team", "hey :wave:"])
+async def test_a_greeting_gets_a_friendly_reply_not_the_not_covered_text(
+    advisor_factory: Callable[..., Advisor], text: str
+) -> None:
+    advisor = advisor_factory()
+    [reply] = await advisor.router.handle(_say(text))
+    assert isinstance(reply, NoticeReply)
+    assert reply.text.startswith("Hello!") and "scale-check" in reply.text
+    assert advisor.store.answers() == []  # nothing to vote on: not an answer
+
+
+@pytest.mark.parametrize("text", ["thanks!", "Thank you so much, that was helpful", "cheers"])
+async def test_thanks_get_a_short_reply(advisor_factory: Callable[..., Advisor], text: str) -> None:
+    advisor = advisor_factory()
+    [reply] = await advisor.router.handle(_say(text))
+    assert isinstance(reply, NoticeReply) and reply.text.startswith("You're welcome")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi, how do we move a pilot into production?", "hello?", "Thanks, and what about governance"],
+)
+async def test_a_greeting_with_a_question_is_answered_as_a_question(
+    advisor_factory: Callable[..., Advisor], text: str
+) -> None:
+    advisor = advisor_factory()
+    [reply] = await advisor.router.handle(_say(text))
+    assert isinstance(reply, AnswerReply)
