@@ -165,8 +165,8 @@ class EventLedger:
         replica A records an event id and replica B, holding its retry, then finds the
         id taken but goes on to record the message key before A gets to it, so A finds
         that one taken, and nobody answers. Stopping at the first key taken, with every
-        caller listing its keys in the same order (event id, then message), leaves
-        exactly one winner, as lock ordering does.
+        delivery taking its keys in the same order (its event id when its claim is
+        made, then the message here), leaves exactly one winner, as lock ordering does.
 
         Keys join the current claim (they are settled with it); keys it holds already
         are skipped. Outside any delivery the keys are recorded as done at once.

@@ -54,7 +54,9 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
+    ledger = EventLedger(advisor.store, settings.event_lease_seconds)
     bolt = ClaimingApp(
+        ledger=ledger,
         name="scale-advisor",
         logger=bolt_logger(),
         client=client,
@@ -64,12 +66,10 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
         # still hears back within milliseconds (events are acknowledged before bolt).
         process_before_response=True,
     )
-    ledger = EventLedger(advisor.store, settings.event_lease_seconds)
     work = BackgroundWork()
     allowlist = allowlist_from(settings)
     bolt.use(RefuseOtherWorkspaces(allowlist))
     bolt.use(DropRepeatedEvents(RecentEvents()))
-    bolt.ledger = ledger
     SlackListeners(advisor, SlackDelivery(client), ledger, work).register(bolt)
     stored = StoredEvents(bolt, ledger, settings.event_lease_seconds)
 

@@ -126,14 +126,17 @@ class ClaimingApp(AsyncApp):
     requests never claim anything.
     """
 
-    ledger: EventLedger | None = None  # set by ``adapters.slack.app`` once built
+    def __init__(self, *, ledger: EventLedger, **options: Any) -> None:
+        """Build bolt's ``AsyncApp(**options)``, claiming its deliveries in ``ledger``."""
+        super().__init__(**options)
+        self._ledger = ledger
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         """Run the listeners under a new claim, or answer 200 to a delivery claimed before."""
         key = delivery_key(req.body)
-        if self.ledger is None or not key:
+        if not key:
             return await super().async_dispatch(req)
-        claim = await self.ledger.claim(key)
+        claim = await self._ledger.claim(key)
         if claim is None:
             return BoltResponse(status=200, body="")
         with claim.current():

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import logging
 from collections.abc import Sequence
 
@@ -172,7 +171,7 @@ class EventsEndpoint:
             log.warning("Slack: refused a request (%d): %s", refusal.status, refusal.reason)
             return web.json_response({"ok": False, "error": refusal.reason}, status=refusal.status)
         if checked.kind == EVENT_CALLBACK:
-            if not await self._stored(body):
+            if not await self._stored(checked.event_id, body):
                 return web.json_response({"ok": False, "error": "try again"}, status=503)
             self._events.put(body, dict(request.headers))
             return web.Response(status=200)
@@ -183,11 +182,11 @@ class EventsEndpoint:
             return web.Response(status=200)
         return await to_aiohttp_response(response)
 
-    async def _stored(self, body: bytes) -> bool:
+    async def _stored(self, event_id: str, body: bytes) -> bool:
         """Keep the event before it is acknowledged; False if the store failed."""
         text = body.decode("utf-8")  # check_request made sure it is UTF-8 JSON with an id
         try:
-            await self._ledger.store(event_key(str(json.loads(text)["event_id"])), text)
+            await self._ledger.store(event_key(event_id), text)
         except Exception as error:
             log.error("Slack: could not store an event: %s", type(error).__name__)
             return False

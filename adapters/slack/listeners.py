@@ -22,7 +22,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from adapters.slack import buttons
 from adapters.slack.blocks import render
-from adapters.slack.dedup import EventLedger, event_key
+from adapters.slack.dedup import EventLedger
 from adapters.slack.delivery import CANNOT_POST_HERE, Sent, SlackDelivery
 from adapters.slack.home import COMMAND, home_view
 from adapters.slack.inbound import (
@@ -97,17 +97,17 @@ class SlackListeners:
     # --- listeners: acknowledge and hand over ------------------------------------------
 
     async def on_app_mention(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """A mention in a channel: answer in the mention's thread."""
         if is_direct_message(event):
             return  # the DM's ``message`` event answers it
         self._work.spawn(
-            self._converse(_event_id(body), context, event, addressed=True), "app_mention"
+            self._converse(context, event, addressed=True), "app_mention"
         )
 
     async def on_message(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """A DM, or a reply in a thread the advisor answered in."""
         if not is_from_person(event):
@@ -120,7 +120,7 @@ class SlackListeners:
             addressed = False  # answered only if the advisor is part of this thread
         else:
             return  # the advisor does not answer every post in a channel
-        self._work.spawn(self._converse(_event_id(body), context, event, addressed), "message")
+        self._work.spawn(self._converse(context, event, addressed), "message")
 
     async def on_scale_check(
         self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
@@ -139,18 +139,18 @@ class SlackListeners:
         self._work.spawn(self._click(body, action), "button")
 
     async def on_app_home_opened(
-        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+        self, event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """The App Home tab was opened: publish it with the user's latest result."""
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        home = self._publish_home(_event_id(body), context.team_id or "", str(event["user"]))
+        home = self._publish_home(context.team_id or "", str(event["user"]))
         self._work.spawn(home, "app_home_opened")
 
     # --- the work after the acknowledgement -------------------------------------------------
 
     async def _converse(
-        self, event_id: str, context: AsyncBoltContext, event: Mapping[str, Any], addressed: bool
+        self, context: AsyncBoltContext, event: Mapping[str, Any], addressed: bool
     ) -> None:
         if not is_from_person(event):
             return
@@ -158,8 +158,9 @@ class SlackListeners:
         inbound = message_inbound(team_id, event, context.bot_user_id)
         if not addressed and not await self._advisor_in_thread(inbound.thread_key):
             return
-        # The message key also catches the same message delivered by a second event.
-        if not await self._ledger.first_time(event_key(event_id), message_key(team_id, event)):
+        # The event itself is claimed already (``ClaimingApp``); the message key joins that
+        # claim and catches the same message delivered by a second event.
+        if not await self._ledger.first_time(message_key(team_id, event)):
             return
         place = message_place(event)
         if has_files(event):
@@ -217,9 +218,7 @@ class SlackListeners:
             await self._delivery.upload_png(origin.beside, first.chart_png, CHART_COMMENT)
         await self._send(origin.beside, replies[1:])
 
-    async def _publish_home(self, event_id: str, team_id: str, user_id: str) -> None:
-        if not await self._ledger.first_time(event_key(event_id)):
-            return
+    async def _publish_home(self, team_id: str, user_id: str) -> None:
         latest = await asyncio.to_thread(
             self._advisor.assessment.latest_result, (PLATFORM, team_id, user_id)
         )
@@ -258,7 +257,3 @@ class SlackListeners:
             self._clock(),
         )
         return bool(turns)
-
-
-def _event_id(body: Mapping[str, Any]) -> str:
-    return str(body.get("event_id") or "")

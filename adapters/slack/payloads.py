@@ -58,6 +58,7 @@ class Accepted:
     team_id: str = ""
     enterprise_id: str = ""
     app_id: str = ""
+    event_id: str = ""  # an Events API event's id (checked present for event_callback)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def addressee(kind: str, payload: Mapping[str, Any]) -> Accepted:
         or _string(user.get("team_id")),
         enterprise_id=_string(payload.get("enterprise_id")) or _string(enterprise.get("id")),
         app_id=_string(payload.get("api_app_id")),
+        event_id=_string(payload.get("event_id")),
     )
 
 

@@ -37,7 +37,7 @@ from bot.answering.extractive import (
 from bot.answering.guard import leaks, looks_like_injection
 from bot.answering.passages import Passage
 from bot.answering.prompt import Prompts, answer_messages, rewrite_messages
-from bot.answering.providers import error_summary
+from bot.answering.providers import error_kind, error_summary
 from bot.messages import AnswerReply
 
 log = logging.getLogger("scale_advisor.generation")
@@ -138,10 +138,9 @@ class GenerativeAnswerer:
         except Blocked:
             return self._refusal(question)
         except Exception as error:  # noqa: BLE001 - every failure degrades the same way
-            cause = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
             # Type and status only: a provider's message quotes the request, the user's words.
             log.warning("generator unavailable, answering extractively (%s)", error_summary(error))
-            self._on_fallback(cause)
+            self._on_fallback(error_kind(error))
             fallback = self._extractive.compose_reply(question, explanation.retrieval)
             return replace(fallback, note=self._prompts.unavailable_note)
         return covered_reply(question, cited.text, cited.cited, explanation.retrieval, "generated")

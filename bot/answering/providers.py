@@ -23,8 +23,13 @@ def error_summary(error: BaseException) -> str:
     with it the user's question).
     """
     status = _status(error)
-    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+    name = error_kind(error)
     return f"{name}, HTTP {status}" if status is not None else name
+
+
+def error_kind(error: BaseException) -> str:
+    """The kind of a provider's failure: "timeout", or the error's type name."""
+    return "timeout" if isinstance(error, TimeoutError) else type(error).__name__
 
 
 def _status(error: BaseException) -> int | None:
