@@ -263,10 +263,6 @@ class StateStore(Protocol):
         """All recorded feedback, oldest first."""
         ...
 
-    def remember_event(self, event_id: str) -> bool:
-        """Record an event id; True the first time it is seen."""
-        ...
-
     def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
         """Keep an acknowledged event's body until it is answered; True if it was new."""
         ...
@@ -446,24 +442,6 @@ class SqlStateStore(ABC):
         )
 
     # --- platform event de-duplication --------------------------------------------
-
-    def remember_event(self, event_id: str) -> bool:
-        """Record an event id as done; True the first time it is seen.
-
-        One statement decides, so it is atomic across threads and processes: of two
-        replicas inserting the same id at once, the database lets exactly one insert.
-        """
-        with self._transaction() as tx:
-            first = (
-                tx.execute(
-                    "INSERT INTO events (event_id) VALUES (?) ON CONFLICT (event_id) DO NOTHING",
-                    (event_id,),
-                )
-                == 1
-            )
-            if first:
-                _trim_events(tx)
-        return first
 
     def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
         """Keep an acknowledged event's body until it is answered; True if it was new.

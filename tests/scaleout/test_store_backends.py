@@ -26,6 +26,7 @@ from bot.store import (
 )
 from bot.store_postgres import PostgresStateStore
 from tests.conftest import make_settings
+from tests.unit.test_store import seen_first
 
 pytestmark = pytest.mark.integration
 
@@ -214,17 +215,19 @@ def test_feedback_recorded_and_a_second_vote_replaces(store: SqlStateStore) -> N
 # --- event de-duplication ---------------------------------------------------------------------
 
 
-def test_remember_event_is_true_only_the_first_time(backend: Backend, store: SqlStateStore) -> None:
-    assert store.remember_event("Ev1") is True
-    assert store.remember_event("Ev1") is False
-    assert store.remember_event("Ev2") is True
+def test_an_event_claimed_and_done_is_true_only_the_first_time(
+    backend: Backend, store: SqlStateStore
+) -> None:
+    assert seen_first(store, "Ev1") is True
+    assert seen_first(store, "Ev1") is False
+    assert seen_first(store, "Ev2") is True
     with backend.open() as reopened:  # another process, or the same one restarted
-        assert reopened.remember_event("Ev1") is False
-        assert reopened.remember_event("Ev3") is True
-    assert store.remember_event("Ev3") is False
+        assert seen_first(reopened, "Ev1") is False
+        assert seen_first(reopened, "Ev3") is True
+    assert seen_first(store, "Ev3") is False
 
 
-def test_remember_event_is_atomic_across_replicas(backend: Backend) -> None:
+def test_an_event_claimed_and_done_is_atomic_across_replicas(backend: Backend) -> None:
     """Two stores (two replicas' connections), 16 threads, one event: one winner."""
     replicas = [backend.open(), backend.open()]
     start = threading.Barrier(16)
@@ -233,7 +236,7 @@ def test_remember_event_is_atomic_across_replicas(backend: Backend) -> None:
 
     def deliver(store: SqlStateStore) -> None:
         start.wait()
-        seen = store.remember_event("retry-me")
+        seen = seen_first(store, "retry-me")
         with lock:
             results.append(seen)
 
@@ -252,9 +255,9 @@ def test_the_event_ledger_keeps_only_the_latest(
 ) -> None:
     monkeypatch.setattr(bot.store, "MAX_EVENTS", 5)
     for n in range(8):
-        assert store.remember_event(f"Ev{n}")
-    assert [store.remember_event(f"Ev{n}") for n in range(3, 8)] == [False] * 5
-    assert store.remember_event("Ev0") is True  # forgotten: older than the latest five
+        assert seen_first(store, f"Ev{n}")
+    assert [seen_first(store, f"Ev{n}") for n in range(3, 8)] == [False] * 5
+    assert seen_first(store, "Ev0") is True  # forgotten: older than the latest five
 
 
 # --- conversation memory ----------------------------------------------------------------------

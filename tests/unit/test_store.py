@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.store import MAX_TURNS_PER_THREAD, MIGRATIONS, SqliteStateStore, StateStore
+from bot.store import (
+    MAX_TURNS_PER_THREAD,
+    MIGRATIONS,
+    SqliteStateStore,
+    SqlStateStore,
+    StateStore,
+)
 
 ALICE = ("slack", "T1", "U1")
 BOB = ("teams", "tenant", "29:bob")
@@ -115,27 +122,38 @@ def test_feedback_recorded_and_a_second_vote_replaces(store: SqliteStateStore) -
     assert rows[0]["created_at"]
 
 
-def test_remember_event_is_true_only_the_first_time(store: SqliteStateStore) -> None:
-    assert store.remember_event("Ev1") is True
-    assert store.remember_event("Ev1") is False
-    assert store.remember_event("Ev2") is True
-    assert store.remember_event("Ev1") is False
+def seen_first(store: SqlStateStore, event_id: str) -> bool:
+    """Claim an event and mark it done at once, as the ledger does outside a delivery.
+
+    True the first time the event is claimed, here or through any other connection.
+    """
+    won = store.claim_event(event_id, "test-owner", 60.0, time.time())
+    if won:
+        store.finish_events([event_id], "test-owner", True)
+    return won
 
 
-def test_remember_event_survives_reopen(tmp_path: Path) -> None:
+def test_an_event_claimed_and_done_is_true_only_the_first_time(store: SqliteStateStore) -> None:
+    assert seen_first(store, "Ev1") is True
+    assert seen_first(store, "Ev1") is False
+    assert seen_first(store, "Ev2") is True
+    assert seen_first(store, "Ev1") is False
+
+
+def test_an_event_claimed_and_done_survives_reopen(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     with SqliteStateStore(path) as first:
-        assert first.remember_event("Ev1")
+        assert seen_first(first, "Ev1")
     with SqliteStateStore(path) as second:
-        assert not second.remember_event("Ev1")
+        assert not seen_first(second, "Ev1")
 
 
-def test_remember_event_is_safe_under_concurrency(store: SqliteStateStore) -> None:
+def test_an_event_claimed_and_done_is_safe_under_concurrency(store: SqliteStateStore) -> None:
     results: list[bool] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        seen = store.remember_event("retry-me")
+        seen = seen_first(store, "retry-me")
         with lock:
             results.append(seen)
 
