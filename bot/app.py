@@ -10,6 +10,7 @@ from bot.answering.generated import GenerativeAnswerer
 from bot.answering.providers import build_chat_model
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
+from bot.etiquette import FollowUps
 from bot.metrics import AdvisorMetrics
 from bot.router import Router
 from bot.runtime import KnowledgeRuntime, Notify, open_knowledge, to_stderr
@@ -31,6 +32,7 @@ class Advisor:
     store: StateStore
     assessment: AssessmentService
     router: Router
+    follow_ups: FollowUps
 
     def close(self) -> None:
         """Release the state store."""
@@ -77,7 +79,8 @@ def assemble_advisor(settings: Settings, knowledge: KnowledgeRuntime, store: Sta
     router = Router(
         knowledge.answerer, assessment, store, utc_now, generator=generator, metrics=metrics
     )
-    return Advisor(settings, knowledge, store, assessment, router)
+    follow_ups = FollowUps(store, utc_now)
+    return Advisor(settings, knowledge, store, assessment, router, follow_ups)
 
 
 def open_generator(

@@ -29,15 +29,18 @@ class Action:
     kind: ActionKind
     value: str = ""
     ref: str = ""  # what the action refers to, e.g. an answer id or an assessment id
+    note: str = ""  # what the user wrote with it, e.g. a comment with a vote
 
 
 @dataclass(frozen=True)
 class Inbound:
     """One message or button press from a user, whatever the platform.
 
-    ``workspace`` is the Slack team id, the Teams tenant id or ``"local"``;
-    ``conversation`` the channel or chat; ``thread`` the thread the message
-    belongs to, when the platform has threads.
+    ``workspace`` is the Slack team (or Enterprise Grid organisation) id, the Teams
+    tenant id or ``"local"``; ``conversation`` the channel or chat; ``thread`` the
+    thread the message belongs to, when the platform has threads. ``can_configure``
+    says whether the sender may change the conversation's settings: the adapter
+    knows who the platform's admins are, the router decides what they may change.
     """
 
     platform: str
@@ -47,6 +50,7 @@ class Inbound:
     thread: str | None = None
     text: str = ""
     action: Action | None = None
+    can_configure: bool = False
 
     @property
     def user_key(self) -> tuple[str, str, str]:
@@ -57,6 +61,11 @@ class Inbound:
     def thread_key(self) -> str:
         """The key conversation memory is stored under."""
         return "|".join((self.platform, self.workspace, self.conversation, self.thread or ""))
+
+    @property
+    def conversation_key(self) -> str:
+        """The key a conversation's (channel's) settings are stored under."""
+        return "|".join((self.platform, self.workspace, self.conversation))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.follow_up import answer_in_context
 from bot.answering.generated import GenerativeAnswerer, PartialCallback
 from bot.assessment.service import AssessmentService
+from bot.etiquette import FollowUpsCommand, FollowUpsTexts, follow_ups_command
 from bot.messages import (
     Action,
     ActionKind,
@@ -37,7 +38,7 @@ from bot.messages import (
 from bot.metrics import AdvisorMetrics
 from bot.small_talk import SmallTalk
 from bot.store import StateStore
-from bot.user_text import too_long
+from bot.user_text import clean_text, too_long
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)
 _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
@@ -51,6 +52,8 @@ VOTE_NOT_YOURS = (
     "Ask the question yourself to get an answer you can rate."
 )
 VOTE_UNKNOWN = "I couldn't record that vote: the answer is no longer known."
+SETTING_NOT_SAVED = "I couldn't save that setting just now. Please try again in a few minutes."
+MAX_COMMENT_CHARS = 2000  # a vote's comment is kept up to this length
 STEP_NOT_SAVED = (
     "I couldn't save that step of your scale check just now, so nothing changed. "
     "Please try again in a few minutes."
@@ -85,9 +88,11 @@ class Router:
         generator: GenerativeAnswerer | None = None,
         metrics: AdvisorMetrics | None = None,
         small_talk: SmallTalk | None = None,
+        follow_ups_texts: FollowUpsTexts | None = None,
     ) -> None:
         self._answerer = answerer
         self._small_talk = small_talk or SmallTalk.load()
+        self._follow_ups_texts = follow_ups_texts or FollowUpsTexts.load()
         self._generator = generator
         self._assessment = assessment
         self._store = store
@@ -119,6 +124,12 @@ class Router:
             return await asyncio.to_thread(self._or_else, "starting an assessment", start, _step)
         if _HELP.match(text):
             return [NoticeReply(HELP_TEXT)]
+        setting = follow_ups_command(text)
+        if setting is not None:  # "follow-ups off": an admin's choice for this channel
+            configure = partial(self._configure_follow_ups, inbound, setting)
+            fallback = partial(NoticeReply, SETTING_NOT_SAVED)
+            doing = "changing a setting"
+            return [await asyncio.to_thread(self._or_else, doing, configure, fallback)]
         small_talk = self._small_talk.kind(text)
         if small_talk is not None:  # "Hi there!", "thanks!": a friendly word, not "not covered"
             return [NoticeReply(self._small_talk.reply_to(small_talk))]
@@ -174,6 +185,8 @@ class Router:
         # The user's turn keeps the topic a follow-up leaned on, so a chain keeps it.
         self._store.append_turn(inbound.thread_key, "user", asked, now)
         self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
+        # Their next question in this thread is answered without a mention (bot.etiquette).
+        self._store.note_answered(inbound.thread_key, inbound.user, now)
         self._store.record_answer(
             inbound.user_key, reply.answer_id, reply.question, reply.text, reply.covered
         )
@@ -199,7 +212,12 @@ class Router:
             log.info("feedback: a vote on another user's answer was refused")
             return NoticeReply(VOTE_NOT_YOURS)
         self._store.record_feedback(
-            inbound.user_key, action.ref, vote, str(answered["question"]), str(answered["answer"])
+            inbound.user_key,
+            action.ref,
+            vote,
+            str(answered["question"]),
+            str(answered["answer"]),
+            clean_text(action.note)[:MAX_COMMENT_CHARS],
         )
         self.metrics.count_feedback(vote)
         return NoticeReply(
@@ -207,6 +225,18 @@ class Router:
             if vote == "up"
             else "Thanks for telling me. Try rephrasing, or ask about one part of the question."
         )
+
+    def _configure_follow_ups(self, inbound: Inbound, command: FollowUpsCommand) -> NoticeReply:
+        texts = self._follow_ups_texts
+        if command is FollowUpsCommand.SHOW:
+            enabled = self._store.follow_ups_enabled(inbound.conversation_key)
+            return NoticeReply(texts.now_on if enabled else texts.now_off)
+        if not inbound.can_configure:
+            return NoticeReply(texts.not_allowed)
+        enabled = command is FollowUpsCommand.ON
+        self._store.set_follow_ups(inbound.conversation_key, enabled)
+        log.info("settings: follow-ups turned %s in a channel", command.value)
+        return NoticeReply(texts.now_on if enabled else texts.now_off)
 
 
 def _asker(answered: dict[str, Any]) -> tuple[str, str, str]:

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ALLOWED_TENANT_IDS"),
         description="Comma-separated Azure AD tenant ids; empty allows every tenant.",
     )
+    teams_admin_ids: str = Field(
+        default="",
+        validation_alias=AliasChoices("TEAMS_ADMIN_IDS"),
+        description="Comma-separated Entra ID object ids of the people who may change a Teams "
+        "channel's settings (Teams' bot API does not say who owns a team).",
+    )
 
     event_lease_seconds: float = Field(
         default=60.0,
@@ -180,6 +186,11 @@ class Settings(BaseSettings):
     def tenant_allowlist(self) -> frozenset[str]:
         """The allowed tenant ids (empty: all tenants are allowed)."""
         return _id_list(self.allowed_tenant_ids)
+
+    @property
+    def teams_admins(self) -> frozenset[str]:
+        """The Entra ID object ids allowed to change Teams channel settings."""
+        return _id_list(self.teams_admin_ids)
 
     @property
     def slack_team_allowlist(self) -> frozenset[str]:

@@ -58,6 +58,8 @@ MAX_EVENTS = 10_000
 # A stored event is taken over at most this many times: one whose processing keeps
 # killing the process must not crash every replica, one after the other, forever.
 MAX_EVENT_ATTEMPTS = 5
+THREAD_PEOPLE_KEPT_SECONDS = 90 * 24 * 3600.0  # who was answered where, kept this long
+MAX_REPLY_LINKS = 100_000  # posted answers whose platform message ids are kept
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _PROBE_THREAD = "#write-probe"  # never a real thread key: those join four parts with "|"
 _PROBE_CHARS = 8192  # two SQLite pages: the probe needs pages of its own, as real writes do
@@ -151,6 +153,24 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ALTER TABLE events ADD COLUMN done INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
             "CREATE INDEX events_pending ON events (done, lease_until)",
+        ),
+    ),
+    (
+        4,
+        (
+            # Who the advisor answered in each thread, and when: only they get answers to
+            # follow-ups without a new mention.
+            """CREATE TABLE thread_people (
+                thread_key TEXT NOT NULL, "user" TEXT NOT NULL, at {double} NOT NULL,
+                PRIMARY KEY (thread_key, "user"))""",
+            "CREATE INDEX thread_people_by_time ON thread_people (at)",
+            # What admins chose per channel (one row per conversation key).
+            """CREATE TABLE channel_settings (
+                conversation_key TEXT PRIMARY KEY, follow_ups INTEGER NOT NULL)""",
+            # A platform's id of a posted answer, for feedback that names only the message.
+            """CREATE TABLE reply_links (
+                message_key TEXT PRIMARY KEY, answer_id TEXT NOT NULL{rowid_column})""",
+            "ALTER TABLE feedback ADD COLUMN comment TEXT NOT NULL DEFAULT ''",
         ),
     ),
 )
@@ -254,7 +274,13 @@ class StateStore(Protocol):
         ...
 
     def record_feedback(
-        self, user_key: UserKey, answer_id: str, vote: str, question: str, answer: str
+        self,
+        user_key: UserKey,
+        answer_id: str,
+        vote: str,
+        question: str,
+        answer: str,
+        comment: str = "",
     ) -> None:
         """Record a vote on an answer (a second vote by the same user replaces the first)."""
         ...
@@ -293,6 +319,32 @@ class StateStore(Protocol):
         self, thread_key: str, limit: int, max_age_seconds: float, now: datetime | float
     ) -> list[tuple[str, str]]:
         """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
+        ...
+
+    def note_answered(self, thread_key: str, user: str, now: datetime | float) -> None:
+        """Remember that the advisor answered ``user`` in a thread, and when."""
+        ...
+
+    def answered_in_thread(
+        self, thread_key: str, user: str, max_age_seconds: float, now: datetime | float
+    ) -> bool:
+        """Whether the advisor answered ``user`` in the thread within ``max_age_seconds``."""
+        ...
+
+    def set_follow_ups(self, conversation_key: str, enabled: bool) -> None:
+        """Turn follow-ups without a mention on or off in one channel."""
+        ...
+
+    def follow_ups_enabled(self, conversation_key: str) -> bool:
+        """Whether follow-ups without a mention are answered in a channel (default: yes)."""
+        ...
+
+    def link_reply(self, message_key: str, answer_id: str) -> None:
+        """Remember which answer a posted message carries (the platform's message id)."""
+        ...
+
+    def linked_answer(self, message_key: str) -> str | None:
+        """The answer id a posted message carries, or None."""
         ...
 
     def probe_write(self) -> None:
@@ -422,24 +474,95 @@ class SqlStateStore(ABC):
     # --- feedback ----------------------------------------------------------------
 
     def record_feedback(
-        self, user_key: UserKey, answer_id: str, vote: str, question: str, answer: str
+        self,
+        user_key: UserKey,
+        answer_id: str,
+        vote: str,
+        question: str,
+        answer: str,
+        comment: str = "",
     ) -> None:
-        """Record a vote on an answer (a second vote by the same user replaces the first)."""
+        """Record a vote on an answer (a second vote by the same user replaces the first).
+
+        A later vote without a comment keeps the comment given with an earlier one.
+        """
         self._run(
             'INSERT INTO feedback (platform, workspace, "user", answer_id, vote, question, '
-            "answer) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "answer, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             'ON CONFLICT (platform, workspace, "user", answer_id) '
-            "DO UPDATE SET vote = excluded.vote",
-            (*user_key, answer_id, vote, question, answer),
+            "DO UPDATE SET vote = excluded.vote, comment = CASE WHEN excluded.comment = '' "
+            "THEN feedback.comment ELSE excluded.comment END",
+            (*user_key, answer_id, vote, question, answer, comment),
         )
 
     def feedback(self) -> list[dict[str, Any]]:
         """All recorded feedback, oldest first."""
         return self._all(
-            'SELECT platform, workspace, "user", answer_id, vote, question, answer, created_at '
-            "FROM feedback ORDER BY id",
+            'SELECT platform, workspace, "user", answer_id, vote, question, answer, comment, '
+            "created_at FROM feedback ORDER BY id",
             (),
         )
+
+    # --- threads and channels --------------------------------------------------------
+
+    def note_answered(self, thread_key: str, user: str, now: datetime | float) -> None:
+        """Remember that the advisor answered ``user`` in a thread, and when."""
+        with self._transaction() as tx:
+            tx.execute(
+                'INSERT INTO thread_people (thread_key, "user", at) VALUES (?, ?, ?) '
+                'ON CONFLICT (thread_key, "user") DO UPDATE SET at = excluded.at',
+                (thread_key, user, _seconds(now)),
+            )
+            # Nobody's follow-up reaches back this far; older rows only take space.
+            tx.execute(
+                "DELETE FROM thread_people WHERE at < ?",
+                (_seconds(now) - THREAD_PEOPLE_KEPT_SECONDS,),
+            )
+
+    def answered_in_thread(
+        self, thread_key: str, user: str, max_age_seconds: float, now: datetime | float
+    ) -> bool:
+        """Whether the advisor answered ``user`` in the thread within ``max_age_seconds``."""
+        row = self._one(
+            'SELECT at FROM thread_people WHERE thread_key = ? AND "user" = ? AND at >= ?',
+            (thread_key, user, _seconds(now) - max_age_seconds),
+        )
+        return row is not None
+
+    def set_follow_ups(self, conversation_key: str, enabled: bool) -> None:
+        """Turn follow-ups without a mention on or off in one channel."""
+        self._run(
+            "INSERT INTO channel_settings (conversation_key, follow_ups) VALUES (?, ?) "
+            "ON CONFLICT (conversation_key) DO UPDATE SET follow_ups = excluded.follow_ups",
+            (conversation_key, int(enabled)),
+        )
+
+    def follow_ups_enabled(self, conversation_key: str) -> bool:
+        """Whether follow-ups without a mention are answered in a channel (default: yes)."""
+        row = self._one(
+            "SELECT follow_ups FROM channel_settings WHERE conversation_key = ?",
+            (conversation_key,),
+        )
+        return row is None or bool(row["follow_ups"])
+
+    def link_reply(self, message_key: str, answer_id: str) -> None:
+        """Remember which answer a posted message carries (the platform's message id)."""
+        with self._transaction() as tx:
+            tx.execute(
+                "INSERT INTO reply_links (message_key, answer_id) VALUES (?, ?) "
+                "ON CONFLICT (message_key) DO UPDATE SET answer_id = excluded.answer_id",
+                (message_key, answer_id),
+            )
+            # Votes come within days of an answer; the oldest links go past a bound.
+            tx.execute(
+                "DELETE FROM reply_links WHERE rowid <= (SELECT MAX(rowid) FROM reply_links) - ?",
+                (MAX_REPLY_LINKS,),
+            )
+
+    def linked_answer(self, message_key: str) -> str | None:
+        """The answer id a posted message carries, or None."""
+        row = self._one("SELECT answer_id FROM reply_links WHERE message_key = ?", (message_key,))
+        return None if row is None else str(row["answer_id"])
 
     # --- platform event de-duplication --------------------------------------------
 

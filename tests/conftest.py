@@ -58,10 +58,7 @@ def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[objec
     Call it with a data dir (default: a fresh one) and optional settings overrides;
     two calls with the same data dir share their state, like a restarted server.
     """
-    from bot.app import Advisor, open_generator, utc_now
-    from bot.assessment.service import AssessmentService
-    from bot.assessment.survey import load_assessment
-    from bot.router import Router
+    from bot.app import Advisor, assemble_advisor
     from bot.runtime import KnowledgeRuntime
     from bot.store import SqliteStateStore
 
@@ -73,16 +70,7 @@ def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[objec
         data_dir.mkdir(parents=True, exist_ok=True)
         settings = make_settings(data_dir, **overrides)
         store = SqliteStateStore(settings.state_db_path)
-        survey, actions = load_assessment()
-        assessment = AssessmentService(survey, actions, store, utc_now)
-        router = Router(
-            knowledge_runtime.answerer,
-            assessment,
-            store,
-            utc_now,
-            generator=open_generator(settings, knowledge_runtime),
-        )
-        advisor = Advisor(settings, knowledge_runtime, store, assessment, router)
+        advisor = assemble_advisor(settings, knowledge_runtime, store)
         opened.append(advisor)
         return advisor
 

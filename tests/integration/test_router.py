@@ -80,6 +80,16 @@ async def test_feedback_is_stored_with_question_and_answer(
     assert isinstance(thanks, NoticeReply)
     [vote] = advisor.store.feedback()
     assert (vote["vote"], vote["question"], vote["answer"]) == ("down", reply.question, reply.text)
+    # A vote can carry a comment (Teams' feedback form); it is kept with the vote.
+    comment = Inbound(
+        "console",
+        "local",
+        "u1",
+        "c1",
+        action=Action(ActionKind.FEEDBACK, "down", reply.answer_id, "Too vague\x07"),
+    )
+    await advisor.router.handle(comment)
+    assert advisor.store.feedback()[0]["comment"] == "Too vague"  # control characters dropped
     [unknown] = await advisor.router.handle(_click(ActionKind.FEEDBACK, "up", "no-such-answer"))
     assert "couldn't record" in unknown.text  # type: ignore[union-attr]
     assert len(advisor.store.feedback()) == 1
@@ -143,3 +153,37 @@ async def test_a_greeting_with_a_question_is_answered_as_a_question(
     advisor = advisor_factory()
     [reply] = await advisor.router.handle(_say(text))
     assert isinstance(reply, AnswerReply)
+
+
+async def test_an_answer_lets_its_asker_follow_up_in_that_thread(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    asked = _say("What does a model registry do?", thread="t9", user="u7")
+    assert not advisor.store.answered_in_thread(asked.thread_key, "u7", 60, advisor.router._clock())
+    await advisor.router.handle(asked)
+    now = advisor.router._clock()
+    assert advisor.store.answered_in_thread(asked.thread_key, "u7", 60, now)
+    assert not advisor.store.answered_in_thread(asked.thread_key, "u8", 60, now)
+    await advisor.router.handle(_say("hi there", thread="t10", user="u7"))  # small talk: no answer
+    assert not advisor.store.answered_in_thread(_say("", thread="t10").thread_key, "u7", 60, now)
+
+
+async def test_only_an_admin_turns_follow_ups_off_and_anyone_can_ask(
+    advisor_factory: Callable[..., Advisor],
+) -> None:
+    advisor = advisor_factory()
+    member = _say("follow-ups off")
+    [refused] = await advisor.router.handle(member)
+    assert isinstance(refused, NoticeReply) and "Only an admin" in refused.text
+    assert advisor.store.follow_ups_enabled(member.conversation_key)
+    admin = Inbound("console", "local", "u2", "c1", "t1", "follow-ups off", can_configure=True)
+    [done] = await advisor.router.handle(admin)
+    assert isinstance(done, NoticeReply) and "Follow-ups are off" in done.text
+    assert not advisor.store.follow_ups_enabled(member.conversation_key)
+    [shown] = await advisor.router.handle(_say("follow-ups"))
+    assert "Follow-ups are off" in shown.text  # type: ignore[union-attr]
+    back_on = Inbound("console", "local", "u2", "c1", None, "Follow-ups on", can_configure=True)
+    [done] = await advisor.router.handle(back_on)
+    assert "Follow-ups are on" in done.text  # type: ignore[union-attr]
+    assert advisor.store.follow_ups_enabled(member.conversation_key)

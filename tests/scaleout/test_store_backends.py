@@ -332,3 +332,62 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path:
     message = str(raised.value)
     assert "PostgreSQL" in message and "127.0.0.1" in message and "DATABASE_URL" in message
     assert "hunter2" not in message
+
+
+def test_a_vote_keeps_its_comment_until_a_new_one_replaces_it(store: SqlStateStore) -> None:
+    store.record_feedback(ALICE, "ans1", "down", "Q", "A", comment="It missed the registry.")
+    store.record_feedback(ALICE, "ans1", "up", "Q", "A")  # a second click, no comment
+    store.record_feedback(BOB, "ans1", "up", "Q", "A")
+    rows = store.feedback()
+    assert [(r["user"], r["vote"], r["comment"]) for r in rows] == [
+        ("U1", "up", "It missed the registry."),
+        ("29:bob", "up", ""),
+    ]
+    store.record_feedback(ALICE, "ans1", "down", "Q", "A", comment="Now it is wrong.")
+    assert store.feedback()[0]["comment"] == "Now it is wrong."
+
+
+# --- threads, channels and posted answers -----------------------------------------------------
+
+
+def test_who_was_answered_in_a_thread_is_known_per_person_and_expires(
+    backend: Backend, store: SqlStateStore
+) -> None:
+    store.note_answered("slack|T1|C1|100.1", "U1", 1000.0)
+    assert store.answered_in_thread("slack|T1|C1|100.1", "U1", 60.0, 1059.5) is True
+    assert store.answered_in_thread("slack|T1|C1|100.1", "U1", 60.0, 1060.5) is False
+    assert store.answered_in_thread("slack|T1|C1|100.1", "U2", 60.0, 1001.0) is False
+    assert store.answered_in_thread("slack|T1|C1|200.2", "U1", 60.0, 1001.0) is False
+    store.note_answered("slack|T1|C1|100.1", "U1", 5000.0)  # answered again: the clock restarts
+    with backend.open() as reopened:  # another replica sees it
+        assert reopened.answered_in_thread("slack|T1|C1|100.1", "U1", 60.0, 5030.0) is True
+    # Rows far older than any follow-up window are dropped by the next write.
+    store.note_answered("slack|T1|C2|1.1", "U3", 5000.0 + bot.store.THREAD_PEOPLE_KEPT_SECONDS + 1)
+    assert backend.query("SELECT COUNT(*) FROM thread_people") == [(1,)]
+
+
+def test_follow_ups_are_on_until_a_channel_turns_them_off(
+    backend: Backend, store: SqlStateStore
+) -> None:
+    assert store.follow_ups_enabled("slack|T1|C1") is True
+    store.set_follow_ups("slack|T1|C1", False)
+    assert store.follow_ups_enabled("slack|T1|C1") is False
+    assert store.follow_ups_enabled("slack|T1|C2") is True  # other channels keep theirs
+    with backend.open() as reopened:
+        assert reopened.follow_ups_enabled("slack|T1|C1") is False
+    store.set_follow_ups("slack|T1|C1", True)
+    assert store.follow_ups_enabled("slack|T1|C1") is True
+
+
+def test_a_posted_answer_links_its_message_to_its_answer(
+    store: SqlStateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.link_reply("teams:conv:m1", "ans1")
+    store.link_reply("teams:conv:m2", "ans2")
+    assert store.linked_answer("teams:conv:m1") == "ans1"
+    assert store.linked_answer("teams:conv:unknown") is None
+    monkeypatch.setattr(bot.store, "MAX_REPLY_LINKS", 2)  # a small bound, to see it applied
+    for n in range(3, 6):
+        store.link_reply(f"teams:conv:m{n}", f"ans{n}")
+    assert store.linked_answer("teams:conv:m1") is None  # the oldest links went first
+    assert store.linked_answer("teams:conv:m5") == "ans5"
