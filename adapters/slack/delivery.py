@@ -110,6 +110,10 @@ class SlackDelivery:
             "views.publish", self._client.views_publish(user_id=user, view=view)
         )
 
+    async def user_info(self, user: str) -> Sent:
+        """A user's profile (``users.info``): their name, and whether they are an admin."""
+        return await self._call("users.info", self._client.users_info(user=user))
+
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> Sent:
         try:
             response = await call

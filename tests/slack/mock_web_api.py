@@ -46,6 +46,7 @@ class MockSlackWebApi:
         self._rate_limits: dict[str, int] = {}
         self._failures: dict[tuple[str, str | None], str] = {}
         self._counter = itertools.count(1)
+        self.admins: set[str] = set()  # user ids users.info calls workspace admins
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -153,6 +154,13 @@ class MockSlackWebApi:
                 channel = "D" + channel[1:]
             ts = str(params.get("ts") or f"{1_700_000_000 + n}.{n:06d}")
             return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            admin = user in self.admins
+            return {
+                "ok": True,
+                "user": {"id": user, "is_admin": admin, "is_owner": False, "is_bot": False},
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1_700_000_000 + n}.{n:06d}"}
         if method == "views.publish":
