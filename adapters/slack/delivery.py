@@ -118,7 +118,9 @@ class SlackDelivery:
         try:
             response = await call
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "error")) if exc.response else "error"
+            data = exc.response.data if exc.response is not None else None
+            # A non-JSON answer (an HTML error page, a 405) has no error code to read.
+            error = str(data.get("error", "error")) if isinstance(data, dict) else "error"
             log.warning("Slack %s failed: %s", method, error)
             return Sent({}, error)
         except (TimeoutError, SlackClientError, aiohttp.ClientError) as exc:

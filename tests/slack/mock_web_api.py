@@ -55,6 +55,7 @@ class MockSlackWebApi:
     async def start(self) -> None:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods by GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{token}", self._response_url)
         self._runner = web.AppRunner(app, access_log=None)
