@@ -19,6 +19,8 @@ PLATFORM = "slack"
 # are not, and are never answered.
 _PEOPLE_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
 _WHITESPACE = re.compile(r"\s+")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_GROUP_MENTION = re.compile(r"<!(?:here|channel|everyone|subteam\^)[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,30 @@ def mentions(text: str, bot_user_id: str | None) -> bool:
     return bool(bot_user_id) and f"<@{bot_user_id}" in text
 
 
+def mentions_others(text: str, bot_user_id: str | None) -> bool:
+    """Whether the text mentions a person other than the advisor, a user group or the channel.
+
+    Slack writes mentions as ``<@U…>`` (users), ``<!subteam^S…>`` (groups) and
+    ``<!here>``, ``<!channel>``, ``<!everyone>``.
+    """
+    people = {match.group(1) for match in _USER_MENTION.finditer(text)}
+    return bool(people - {bot_user_id}) or bool(_GROUP_MENTION.search(text))
+
+
+def workspace_key(enterprise_id: str | None, team_id: str | None, org_wide: bool | None) -> str:
+    """The workspace id threads, assessments, App Home and votes are kept under.
+
+    An org-wide (Enterprise Grid) install serves every workspace of the organisation
+    as one app: its events name no team at all, while its slash commands and clicks
+    name the workspace they came from. Keyed on the organisation, all three agree,
+    and a person's results follow them across the organisation's workspaces (their
+    user id is the same in each). A workspace install is keyed on its team.
+    """
+    if org_wide and enterprise_id:
+        return enterprise_id
+    return team_id or enterprise_id or ""
+
+
 def strip_mention(text: str, bot_user_id: str | None) -> str:
     """The text without the advisor's ``<@ID>`` (or ``<@ID|name>``) mentions."""
     if bot_user_id:
@@ -65,18 +91,12 @@ def message_key(team_id: str, event: Mapping[str, Any]) -> str:
 
 
 def message_thread(event: Mapping[str, Any]) -> str | None:
-    """The thread a message belongs to and is answered in.
+    """The thread a message belongs to and is answered in: its thread, or the one it starts.
 
-    In a channel that is the message's thread, or the thread it starts. A DM is one
-    running conversation: a top-level DM is answered in the DM itself (thread None),
-    so its memory spans the DM; a DM in a thread stays in that thread.
+    That holds in DMs too: as in Slack's agent messaging experience, each top-level
+    DM starts a conversation of its own, answered (and remembered) in its thread.
     """
-    thread_ts = text_field(event, "thread_ts")
-    if thread_ts:
-        return thread_ts
-    if is_direct_message(event):
-        return None
-    return text_field(event, "ts") or None
+    return text_field(event, "thread_ts") or text_field(event, "ts") or None
 
 
 def message_inbound(team_id: str, event: Mapping[str, Any], bot_user_id: str | None) -> Inbound:
@@ -96,11 +116,11 @@ def message_place(event: Mapping[str, Any]) -> Place:
     return Place(text_field(event, "channel"), message_thread(event))
 
 
-def command_inbound(command: Mapping[str, Any], action: Action) -> Inbound:
+def command_inbound(workspace: str, command: Mapping[str, Any], action: Action) -> Inbound:
     """The inbound for a slash command that became an action."""
     return Inbound(
         platform=PLATFORM,
-        workspace=text_field(command, "team_id"),
+        workspace=workspace,
         user=text_field(command, "user_id"),
         conversation=text_field(command, "channel_id"),
         action=action,
@@ -109,9 +129,9 @@ def command_inbound(command: Mapping[str, Any], action: Action) -> Inbound:
 
 @dataclass(frozen=True)
 class ClickOrigin:
-    """Who clicked, in which workspace, and on which message (if on a message)."""
+    """Who clicked, in which workspace (its ``workspace_key``), and on which message."""
 
-    team_id: str
+    workspace: str
     user_id: str
     channel: str  # empty when the button was in a view (App Home)
     message_ts: str
@@ -135,15 +155,14 @@ class ClickOrigin:
         return Place(self.channel, self.thread_ts) if self.channel else Place(self.user_id)
 
 
-def click_origin(body: Mapping[str, Any]) -> ClickOrigin:
-    """Read who clicked where from a ``block_actions`` payload."""
+def click_origin(workspace: str, body: Mapping[str, Any]) -> ClickOrigin:
+    """Read who clicked where from a ``block_actions`` payload in ``workspace``."""
     user = _dict(body.get("user"))
-    team = _dict(body.get("team"))
     container = _dict(body.get("container"))
     channel = _dict(body.get("channel"))
     message = _dict(body.get("message"))
     return ClickOrigin(
-        team_id=str(team.get("id") or user.get("team_id") or ""),
+        workspace=workspace,
         user_id=str(user.get("id", "")),
         channel=str(channel.get("id") or container.get("channel_id") or ""),
         message_ts=str(container.get("message_ts") or message.get("ts") or ""),
@@ -156,7 +175,7 @@ def click_inbound(origin: ClickOrigin, action: Action | None = None, text: str =
     place = origin.place
     return Inbound(
         platform=PLATFORM,
-        workspace=origin.team_id,
+        workspace=origin.workspace,
         user=origin.user_id,
         conversation=place.channel,
         thread=place.thread_ts,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -36,13 +36,16 @@ from adapters.slack.inbound import (
     is_direct_message,
     is_from_person,
     mentions,
+    mentions_others,
     message_inbound,
     message_key,
     message_place,
+    workspace_key,
 )
 from adapters.slack.streaming import StreamingDraft
 from adapters.slack.work import BackgroundWork
-from bot.app import Advisor, utc_now
+from bot.app import Advisor
+from bot.etiquette import is_settings_command
 from bot.messages import (
     Action,
     ActionKind,
@@ -55,9 +58,6 @@ from bot.messages import (
 
 log = logging.getLogger("scale_advisor.slack")
 
-# A thread counts as one the advisor takes part in while its last answer there is
-# younger than this; the router decides separately how much of it to remember.
-FOLLOW_UP_WINDOW_SECONDS = 7 * 24 * 3600.0
 MODES = ("quick", "full")
 DEFAULT_MODE = "full"
 
@@ -78,13 +78,11 @@ class SlackListeners:
         delivery: SlackDelivery,
         ledger: EventLedger,
         work: BackgroundWork,
-        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._advisor = advisor
         self._delivery = delivery
         self._ledger = ledger
         self._work = work
-        self._clock = clock
 
     def register(self, bolt: AsyncApp) -> None:
         """Register every listener on a bolt app."""
@@ -117,13 +115,17 @@ class SlackListeners:
         elif mentions(str(event.get("text") or ""), context.bot_user_id):
             return  # the ``app_mention`` event answers it
         elif event.get("thread_ts"):
-            addressed = False  # answered only if the advisor is part of this thread
+            addressed = False  # a follow-up, if the etiquette says so (bot.etiquette)
         else:
             return  # the advisor does not answer every post in a channel
         self._work.spawn(self._converse(context, event, addressed), "message")
 
     async def on_scale_check(
-        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         """``/scale-check [quick|full]``: start the assessment where it was typed."""
         mode = str(command.get("text") or "").strip().lower() or DEFAULT_MODE
@@ -131,12 +133,19 @@ class SlackListeners:
             await ack(text=USAGE)  # shown to the user alone
             return
         await ack()
-        self._work.spawn(self._start(command, mode, respond), "scale-check")
+        start = self._start(_workspace(context), command, mode, respond)
+        self._work.spawn(start, "scale-check")
 
-    async def on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def on_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+    ) -> None:
         """Any of the advisor's buttons."""
         await ack()
-        self._work.spawn(self._click(body, action), "button")
+        self._work.spawn(self._click(_workspace(context), body, action), "button")
 
     async def on_app_home_opened(
         self, event: dict[str, Any], context: AsyncBoltContext
@@ -144,7 +153,7 @@ class SlackListeners:
         """The App Home tab was opened: publish it with the user's latest result."""
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        home = self._publish_home(context.team_id or "", str(event["user"]))
+        home = self._publish_home(_workspace(context), str(event["user"]))
         self._work.spawn(home, "app_home_opened")
 
     # --- the work after the acknowledgement -------------------------------------------------
@@ -154,14 +163,18 @@ class SlackListeners:
     ) -> None:
         if not is_from_person(event):
             return
-        team_id = context.team_id or ""
-        inbound = message_inbound(team_id, event, context.bot_user_id)
-        if not addressed and not await self._advisor_in_thread(inbound.thread_key):
-            return
+        workspace = _workspace(context)
+        inbound = message_inbound(workspace, event, context.bot_user_id)
+        if not addressed:
+            others = mentions_others(str(event.get("text") or ""), context.bot_user_id)
+            if not await self._advisor.follow_ups.answers(inbound, others):
+                return  # people talking to each other: no reply at all
         # The event itself is claimed already (``ClaimingApp``); the message key joins that
         # claim and catches the same message delivered by a second event.
-        if not await self._ledger.first_time(message_key(team_id, event)):
+        if not await self._ledger.first_time(message_key(workspace, event)):
             return
+        if is_settings_command(inbound.text):
+            inbound = replace(inbound, can_configure=await self._is_admin(inbound.user))
         place = message_place(event)
         if has_files(event):
             await self._send(place, [NoticeReply(ATTACHMENTS_NOTE)])
@@ -175,8 +188,10 @@ class SlackListeners:
             replies = replies[1:]
         await self._send(place, replies)
 
-    async def _start(self, command: Mapping[str, Any], mode: str, respond: AsyncRespond) -> None:
-        inbound = command_inbound(command, Action(ActionKind.ASSESS_START, mode))
+    async def _start(
+        self, workspace: str, command: Mapping[str, Any], mode: str, respond: AsyncRespond
+    ) -> None:
+        inbound = command_inbound(workspace, command, Action(ActionKind.ASSESS_START, mode))
         replies = await self._advisor.router.handle(inbound)
         sent = await self._send(Place(inbound.conversation), replies)
         if sent.error in CANNOT_POST_HERE:
@@ -184,12 +199,14 @@ class SlackListeners:
             await self._send(Place(inbound.user), replies)
             await respond(text=MOVED_TO_DM, response_type="ephemeral")
 
-    async def _click(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+    async def _click(
+        self, workspace: str, body: Mapping[str, Any], action: Mapping[str, Any]
+    ) -> None:
         click = buttons.decode(str(action.get("action_id", "")), str(action.get("value") or ""))
         if click is None:
             log.info("Slack: unknown button %r ignored", action.get("action_id"))
             return
-        origin = click_origin(body)
+        origin = click_origin(workspace, body)
         if click.action is None:  # "ask about this": a question asked by clicking
             replies = await self._advisor.router.handle(click_inbound(origin, text=click.ask))
             await self._send(origin.place, replies)
@@ -248,12 +265,19 @@ class SlackListeners:
             else:
                 await self._delivery.post(Place(origin.user_id), render(reply))
 
-    async def _advisor_in_thread(self, thread_key: str) -> bool:
-        turns = await asyncio.to_thread(
-            self._advisor.store.recent_turns,
-            thread_key,
-            1,
-            FOLLOW_UP_WINDOW_SECONDS,
-            self._clock(),
-        )
-        return bool(turns)
+    async def _is_admin(self, user_id: str) -> bool:
+        """Whether Slack calls the user a workspace (or organisation) admin or owner."""
+        sent = await self._delivery.user_info(user_id)
+        profile = sent.data.get("user")
+        if not sent.ok or not isinstance(profile, dict):
+            return False  # unknown rights are no rights
+        return any(profile.get(flag) is True for flag in _ADMIN_FLAGS)
+
+
+# users.info flags that let someone change the advisor's settings in a channel.
+_ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
+
+
+def _workspace(context: AsyncBoltContext) -> str:
+    """The workspace key of any request, from what bolt read off its payload."""
+    return workspace_key(context.enterprise_id, context.team_id, context.is_enterprise_install)

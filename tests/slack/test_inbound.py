@@ -13,9 +13,11 @@ from adapters.slack.inbound import (
     click_inbound,
     click_origin,
     is_from_person,
+    mentions_others,
     message_inbound,
     message_place,
     strip_mention,
+    workspace_key,
 )
 from adapters.slack.payloads import FORM_TYPE, JSON_TYPE, Accepted, check_request
 from bot.messages import Action, ActionKind
@@ -28,18 +30,53 @@ def test_strip_mention_removes_only_the_advisor() -> None:
     assert strip_mention("  no   mention ", None) == "no mention"
 
 
-def test_channel_message_is_answered_in_its_thread_and_dm_in_the_dm() -> None:
+def test_every_message_is_answered_in_its_thread_in_channels_and_dms_alike() -> None:
     top = {"channel": "C1", "ts": "10.1", "user": "U1", "text": "<@UB> hi"}
     reply = {**top, "ts": "11.1", "thread_ts": "10.1"}
     dm = {"channel": "D1", "channel_type": "im", "ts": "12.1", "user": "U1", "text": "hi"}
 
     assert message_place(top) == Place("C1", "10.1")
     assert message_place(reply) == Place("C1", "10.1")
-    assert message_place(dm) == Place("D1", None)
+    assert message_place(dm) == Place("D1", "12.1")  # each DM its own thread, as in agent view
+    assert message_place({**dm, "ts": "13.1", "thread_ts": "12.1"}) == Place("D1", "12.1")
     inbound = message_inbound("T1", top, "UB")
     assert (inbound.workspace, inbound.user, inbound.text) == ("T1", "U1", "hi")
     assert inbound.thread_key == "slack|T1|C1|10.1"
     assert message_inbound("T1", reply, "UB").thread_key == inbound.thread_key
+
+
+@pytest.mark.parametrize(
+    ("text", "others"),
+    [
+        ("what about monitoring?", False),
+        ("<@UB> what about monitoring?", False),
+        ("<@UB|advisor> and the registry?", False),
+        ("<@U2> what do you think?", True),
+        ("<@W2|ana> can you check?", True),
+        ("<!here> any thoughts?", True),
+        ("<!subteam^S123|platform> can you own this?", True),
+        ("<!channel>", True),
+    ],
+)
+def test_mentions_of_other_people_groups_and_the_channel(text: str, others: bool) -> None:
+    assert mentions_others(text, "UB") is others
+
+
+@pytest.mark.parametrize(
+    ("enterprise", "team", "org_wide", "key"),
+    [
+        (None, "T1", False, "T1"),  # a workspace install
+        ("E1", "T1", False, "T1"),  # a workspace install inside an Enterprise Grid org
+        ("E1", None, True, "E1"),  # an org-wide install's event: no team at all
+        ("E1", "T1", True, "E1"),  # its slash command or click: the workspace it came from
+        ("E1", None, None, "E1"),
+        (None, None, None, ""),
+    ],
+)
+def test_workspace_key_is_the_org_for_org_wide_installs(
+    enterprise: str | None, team: str | None, org_wide: bool | None, key: str
+) -> None:
+    assert workspace_key(enterprise, team, org_wide) == key
 
 
 @pytest.mark.parametrize(
@@ -69,11 +106,11 @@ def test_click_on_a_message_and_in_app_home() -> None:
     }
     in_home = {"user": {"id": "U1", "team_id": "T1"}, "container": {"type": "view"}}
 
-    origin = click_origin(on_message)
+    origin = click_origin("T1", on_message)
     assert origin.on_message and origin.place == Place("C1", "20.1")
     assert origin.beside == Place("C1", None)
-    home = click_origin(in_home)
-    assert not home.on_message and home.place == Place("U1") and home.team_id == "T1"
+    home = click_origin("T1", in_home)
+    assert not home.on_message and home.place == Place("U1") and home.workspace == "T1"
     inbound = click_inbound(origin, text="What is a risk tier?")
     assert (inbound.conversation, inbound.thread, inbound.text) == (
         "C1",

@@ -103,7 +103,7 @@ async def test_mention_inside_a_thread_is_answered_in_that_thread(
     assert post.params["thread_ts"] == parent
 
 
-async def test_direct_message_is_answered_in_the_dm(
+async def test_direct_message_is_answered_in_its_own_thread_in_the_dm(
     served: Served, web_api: MockSlackWebApi
 ) -> None:
     event = direct_message("What does an ML platform need?")
@@ -112,7 +112,7 @@ async def test_direct_message_is_answered_in_the_dm(
 
     (post,) = await web_api.wait_for_calls("chat.postMessage", 1)
     assert post.params["channel"] == event["channel"]
-    assert post.params.get("thread_ts") is None
+    assert post.params["thread_ts"] == event["ts"]  # as in Slack's agent messaging experience
     assert "*Sources*" in text_of(post)
 
 
