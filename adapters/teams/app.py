@@ -23,10 +23,12 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from adapters.teams.auth import APP_TYPES, AuthOverrides, authentication
 from adapters.teams.bot import DEFAULT_REPLY_BUDGET, AdvisorTeamsBot
 from adapters.teams.endpoint import MessagesEndpoint
+from adapters.teams.feedback import ReplyLinks
 from adapters.teams.late_replies import FAILED, LateReplies
 from adapters.teams.middleware import NoConnectorRetries, TenantAllowlist
 from adapters.teams.outbound import Outbox
 from adapters.teams.retry import RetryPolicy
+from adapters.teams.streaming import STREAM_INTERVAL
 from bot.app import Advisor
 from bot.messages import NoticeReply
 from bot.settings import Settings
@@ -56,6 +58,7 @@ class TeamsOptions:
         reply_budget: Seconds a turn may take before its replies are finished proactively.
         retry: The retry policy for outbound calls.
         answer_concurrency: Router calls at once (default: one per CPU).
+        stream_interval: Seconds at least between two streaming updates.
 
     """
 
@@ -63,6 +66,7 @@ class TeamsOptions:
     reply_budget: float = DEFAULT_REPLY_BUDGET
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     answer_concurrency: int | None = None
+    stream_interval: float = STREAM_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -151,11 +155,16 @@ async def mount_teams(
             "Use this only for a local trial or the Bot Framework Emulator.",
             MESSAGES_PATH,
         )
-    outbox = Outbox(options.retry)
+    outbox = Outbox(options.retry, links=ReplyLinks(advisor.store))
     adapter = build_adapter(settings, options.auth_overrides, outbox)
     late_replies = LateReplies(adapter, settings.microsoft_app_id.strip(), outbox)
     bot = AdvisorTeamsBot(
-        advisor, outbox, late_replies, options.reply_budget, options.answer_concurrency
+        advisor,
+        outbox,
+        late_replies,
+        options.reply_budget,
+        options.answer_concurrency,
+        options.stream_interval,
     )
     endpoint = MessagesEndpoint(adapter, bot, auth_required=not anonymous)
     app.router.add_post(MESSAGES_PATH, endpoint.handle)

@@ -1,10 +1,19 @@
-"""The Teams bot: activities in, the router's replies out as cards. It only translates.
+"""The Teams bot: activities in, the router's replies out as messages. It only translates.
 
 A message (typed, or an Adaptive Card button press) becomes an ``Inbound``; the
 router answers; the replies go out through the ``Outbox``. The router runs
-while the typing indicator shows. If it is still busy when the reply budget
-runs out, the turn ends (so the HTTP request is answered in time) and
-``LateReplies`` sends the replies as a proactive message when they are ready.
+while the typing indicator shows; in a personal chat with a language model
+configured, the answer streams instead (``streaming.AnswerStream``). If the router
+is still busy when the reply budget runs out, the turn ends (so the HTTP request
+is answered in time) and ``LateReplies`` sends the replies as a proactive message
+when they are ready (a streamed answer keeps streaming meanwhile).
+
+Who is answered: everything in a personal chat, and in channels and group chats
+every message that @mentions the advisor and every click on its cards. A message
+there without a mention (Teams delivers those to apps with the RSC permissions) is
+answered only when ``bot.etiquette`` says it is the asker's follow-up; clicks on
+cards the advisor did not make are ignored. Teams' native feedback arrives as a
+``message/submitAction`` invoke and is stored through the router like a vote.
 
 Each message (and install) is answered once, however often and to however many
 replicas it is delivered: the turn runs under a claim on its activity and
@@ -17,18 +26,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import ActivityTypes, InvokeResponse
 
 from adapters.ledger import EventLedger, current_claim
-from adapters.teams.inbound import to_inbound
+from adapters.teams.feedback import SUBMIT_ACTION, BadFeedback, ReplyLinks, parse_vote
+from adapters.teams.inbound import is_foreign_click, to_inbound
 from adapters.teams.invoke import CARD_ACTION, card_action_response
 from adapters.teams.late_replies import LateReplies
+from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.outbound import Outbox
+from adapters.teams.streaming import STREAM_INTERVAL, AnswerStream
+from bot.answering.generated import PartialCallback
 from bot.app import Advisor
-from bot.messages import ActionKind, Inbound, Reply
+from bot.messages import Action, ActionKind, Inbound, Reply
 
 __all__ = [
     "DEFAULT_REPLY_BUDGET",
@@ -86,6 +101,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         late_replies: LateReplies,
         reply_budget: float = DEFAULT_REPLY_BUDGET,
         answer_concurrency: int | None = None,
+        stream_interval: float = STREAM_INTERVAL,
     ) -> None:
         """Serve ``advisor`` through ``outbox``.
 
@@ -95,6 +111,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
             late_replies: Finishes replies slower than ``reply_budget`` seconds.
             reply_budget: Seconds a turn may take.
             answer_concurrency: Router calls at once (default: one per CPU).
+            stream_interval: Seconds at least between two streaming updates.
 
         """
         super().__init__()
@@ -108,6 +125,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # are ready.
         self._answering = asyncio.Semaphore(answer_concurrency or default_answer_concurrency())
         self._ledger = EventLedger(advisor.store, advisor.settings.event_lease_seconds)
+        self._links = ReplyLinks(advisor.store)
+        self._admins = advisor.settings.teams_admins
+        # Only a language model's answer comes in parts; without one there is nothing to stream.
+        self._streams = advisor.settings.llm_provider.strip().lower() != "none"
+        self._stream_interval = stream_interval
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Run the turn once per activity: a repeat, here or on another replica, is dropped."""
@@ -124,21 +146,42 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A typed message, a command from the menu, or a card button press."""
         activity = turn_context.activity
-        inbound = to_inbound(activity)
+        if is_foreign_click(activity):
+            # Another app's card (or a tampered one): not meant for the advisor, and a
+            # reply would land in public. Nothing the user sent is logged.
+            log.debug("teams: a click on a card the advisor did not make was ignored")
+            return
+        inbound = to_inbound(activity, admins=self._admins)
+        clicked = activity.value is not None
+        addressed = clicked or is_personal(activity) or mentions_bot(activity)
+        if not addressed and not await self._advisor.follow_ups.answers(
+            inbound, mentions_others(activity)
+        ):
+            return  # people talking to each other: no reply at all
         clicked_card_id = (
             activity.reply_to_id
             if inbound.action is not None and inbound.action.kind in _IN_PLACE
             else None
         )
-        await self._respond(turn_context, inbound, clicked_card_id)
+        stream = None
+        if self._streams and is_personal(activity) and inbound.action is None:
+            stream = AnswerStream(
+                turn_context,
+                self._working_status(activity),
+                self._outbox.policy,
+                self._stream_interval,
+            )
+        await self._respond(turn_context, inbound, clicked_card_id, stream)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
-        """Card actions get a proper invoke response; other invokes go to botbuilder's."""
+        """Card actions and native feedback get a proper invoke response; others botbuilder's."""
         activity = turn_context.activity
         if activity.name == CARD_ACTION:
             response = card_action_response(activity.value)
             log.info("teams: card action invoke answered with %d", response.status)
             return response
+        if activity.name == SUBMIT_ACTION:
+            return await self._native_feedback(turn_context)
         return await super().on_invoke_activity(turn_context)
 
     async def on_members_added_activity(
@@ -151,29 +194,74 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         if personal and any(getattr(m, "id", None) == bot_id for m in members_added):
             await self._respond(turn_context, to_inbound(activity, text="help"), None)
 
+    async def _native_feedback(self, turn_context: TurnContext) -> InvokeResponse:
+        """A thumbs up or down from Teams' feedback form, stored through the router.
+
+        Teams shows its own thanks, so nothing is sent back but the (empty) invoke
+        response Teams requires. The router refuses a vote on someone else's answer.
+        """
+        activity = turn_context.activity
+        try:
+            vote = parse_vote(activity.value)
+        except BadFeedback as bad:
+            log.warning("teams: 400 for a feedback invoke: %s", bad)
+            return _invoke(HTTPStatus.BAD_REQUEST, {"error": str(bad)})
+        if not activity.reply_to_id:
+            log.warning("teams: 400 for a feedback invoke: it names no message")
+            return _invoke(HTTPStatus.BAD_REQUEST, {"error": "the invoke has no replyToId"})
+        conversation = str(getattr(activity.conversation, "id", "") or "")
+        answer_id = await self._links.answer_for(conversation, activity.reply_to_id)
+        if answer_id is None:
+            log.info("teams: feedback on a message that carries no known answer, not stored")
+            return _invoke(HTTPStatus.OK, {})
+        action = Action(ActionKind.FEEDBACK, vote.vote, answer_id, vote.comment)
+        await self._answer(replace(to_inbound(activity, text=""), action=action))
+        return _invoke(HTTPStatus.OK, {})
+
+    def _working_status(self, activity: Any) -> str:
+        # Teams shows the informative update on its own, not after the bot's name as
+        # Slack shows a status: "is reading the guidance…" needs its subject.
+        name = str(getattr(getattr(activity, "recipient", None), "name", "") or "").strip()
+        status = self._outbox.text.working_status
+        return f"{name} {status}" if name else status
+
     async def _respond(
-        self, turn_context: TurnContext, inbound: Inbound, clicked_card_id: str | None
+        self,
+        turn_context: TurnContext,
+        inbound: Inbound,
+        clicked_card_id: str | None,
+        stream: AnswerStream | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        work: asyncio.Future[list[Reply]] = asyncio.ensure_future(self._answer(inbound))
-        await self._outbox.send_typing(turn_context)
+        on_partial = stream.show if stream is not None else None
+        work: asyncio.Future[list[Reply]] = asyncio.ensure_future(self._answer(inbound, on_partial))
+        if stream is not None:
+            await stream.start()  # the informative update stands in for the typing indicator
+        else:
+            await self._outbox.send_typing(turn_context)
         remaining = self._reply_budget - (loop.time() - started)
         done, _ = await asyncio.wait({work}, timeout=max(0.0, remaining))
         if work in done:
-            await self._outbox.deliver(turn_context, work.result(), clicked_card_id)
+            await self._outbox.deliver(turn_context, work.result(), clicked_card_id, stream)
             return
         reference = TurnContext.get_conversation_reference(turn_context.activity)
         log.info(
             "teams: reply still running after %.1f s; it will follow as a proactive message",
             self._reply_budget,
         )
-        late = self._late_replies.finish(work, reference, clicked_card_id)
+        late = self._late_replies.finish(work, reference, clicked_card_id, stream)
         claim = current_claim()
         if claim is not None:
             claim.adopt(late)  # done only once the late replies are sent
         turn_context.turn_state[REPLY_DEFERRED] = True
 
-    async def _answer(self, inbound: Inbound) -> list[Reply]:
+    async def _answer(
+        self, inbound: Inbound, on_partial: PartialCallback | None = None
+    ) -> list[Reply]:
         async with self._answering:
-            return await self._advisor.router.handle(inbound)
+            return await self._advisor.router.handle(inbound, on_partial=on_partial)
+
+
+def _invoke(status: HTTPStatus, body: dict[str, Any]) -> InvokeResponse:
+    return InvokeResponse(status=int(status), body=body)

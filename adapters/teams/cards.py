@@ -1,5 +1,9 @@
 """Replies rendered as Adaptive Cards, and card button data read back as actions.
 
+Notices, assessment questions and results are cards; an answer is a text message
+(Teams renders citations only in a message's text) with a card for its "See also"
+buttons (``see_also_card``).
+
 Every card is a plain JSON dict (version 1.5, the highest Teams renders), so any
 Bot Framework or Agents SDK can send it. Buttons are ``Action.Submit``; Teams
 posts their ``data`` back as ``activity.value`` on a message, and
@@ -11,29 +15,35 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.teams.card_image import chart_data_uri
 from bot.messages import (
     Action,
     ActionKind,
-    AnswerReply,
     NoticeReply,
     QuestionReply,
-    Reply,
+    Related,
     ResultReply,
 )
+
+CardReply = NoticeReply | QuestionReply | ResultReply
+"""The replies shown as cards."""
 
 __all__ = [
     "ADAPTIVE_CARD_CONTENT_TYPE",
     "CARD_VERSION",
+    "CardReply",
     "MAX_ACTIONS_PER_SET",
     "MAX_CARD_BYTES",
     "action_data",
     "card_size",
+    "clip",
     "parse_action",
+    "parse_ask",
     "render",
+    "see_also_card",
 ]
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -42,11 +52,9 @@ CARD_VERSION = "1.5"  # the highest version Teams renders
 MAX_CARD_BYTES = 28_000  # Teams rejects or truncates larger card payloads
 MAX_ACTIONS_PER_SET = 6  # Teams shows at most six buttons in one row of actions
 MAX_BLOCK_CHARS = 3_000
-MAX_ANSWER_CHARS = 8_000
 MAX_DATA_CHARS = 128  # longest value or ref a button may carry back
 MAX_ASK_CHARS = 300  # longest question a "See also" button may ask
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 _CODE = re.compile(r"`([^`\n]+)`")
 
 
@@ -100,10 +108,8 @@ def parse_action(value: object) -> Action | None:
 # --- rendering ------------------------------------------------------------------------
 
 
-def render(reply: Reply) -> dict[str, Any]:
-    """The Adaptive Card for one reply."""
-    if isinstance(reply, AnswerReply):
-        return _answer_card(reply)
+def render(reply: CardReply) -> dict[str, Any]:
+    """The Adaptive Card for one reply (answers are text messages: ``adapters.teams.answers``)."""
     if isinstance(reply, QuestionReply):
         return _question_card(reply)
     if isinstance(reply, ResultReply):
@@ -133,7 +139,7 @@ def _card(
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": _clip(text, MAX_BLOCK_CHARS), "wrap": True, **style}
+    return {"type": "TextBlock", "text": clip(text, MAX_BLOCK_CHARS), "wrap": True, **style}
 
 
 def _submit(title: str, action: Action, **style: Any) -> dict[str, Any]:
@@ -152,44 +158,23 @@ def _notice_card(reply: NoticeReply) -> dict[str, Any]:
     return _card([_text(_inline(reply.text))])
 
 
-def _answer_card(reply: AnswerReply) -> dict[str, Any]:
-    body = _markdown_blocks(_clip(reply.text, MAX_ANSWER_CHARS))
-    if not reply.covered:  # nothing to cite and nothing to vote on: just say so
-        return _card(body)
-    if reply.note:
-        body.append(_text(reply.note, isSubtle=True, size="Small"))
-    if reply.sources:
-        body.append(_text("Sources", weight="Bolder", spacing="Medium", separator=True))
-        body.extend(
-            _text(
-                f"[{s.number}] {s.title} \u203a {s.section} \u00b7 {s.source}",
-                size="Small",
-                isSubtle=True,
-                spacing="None",
-            )
-            for s in reply.sources
-        )
-    if reply.related:  # "See also": each button asks that section's question
-        body.append(_text("See also", weight="Bolder", spacing="Medium", separator=True))
-        body.extend(
-            _action_sets(
-                [
-                    {
-                        "type": "Action.Submit",
-                        "title": related.title.split(" > ")[-1],
-                        "data": ask_data(related.question),
-                    }
-                    for related in reply.related
-                ]
-            )
-        )
-    actions: list[dict[str, Any]] = []
-    if reply.answer_id:
-        actions = [
-            _submit("\U0001f44d Helpful", Action(ActionKind.FEEDBACK, "up", reply.answer_id)),
-            _submit("\U0001f44e Not helpful", Action(ActionKind.FEEDBACK, "down", reply.answer_id)),
-        ]
-    return _card(body, actions)
+def see_also_card(related: Sequence[Related]) -> dict[str, Any] | None:
+    """The card under an answer with its "See also" buttons (None when there are none).
+
+    The answer itself travels as the message's text, where Teams renders its [n]
+    citations; a card holds only what text cannot: buttons.
+    """
+    if not related:
+        return None
+    buttons = [
+        {
+            "type": "Action.Submit",
+            "title": item.title.split(" > ")[-1],
+            "data": ask_data(item.question),  # each button asks that section's question
+        }
+        for item in related
+    ]
+    return _card([_text("See also", weight="Bolder"), *_action_sets(buttons)])
 
 
 def _question_card(reply: QuestionReply) -> dict[str, Any]:
@@ -289,32 +274,11 @@ def _score(score: float, change: float | None) -> str:
     return text
 
 
-def _markdown_blocks(text: str) -> list[dict[str, Any]]:
-    """Paragraphs as TextBlocks; runs of list items as one block, one item per line.
-
-    Teams' card Markdown starts a list only when its items are separated by
-    carriage returns; a plain line feed inside a TextBlock is ignored.
-    """
-    blocks: list[dict[str, Any]] = []
-    items: list[str] = []
-    for line in text.splitlines():
-        if _LIST_ITEM.match(line):
-            items.append(_inline(line.strip()))
-            continue
-        if items:
-            blocks.append(_text("\r".join(items), spacing="Small"))
-            items = []
-        if line.strip():
-            blocks.append(_text(_inline(line.strip()), spacing="Small" if blocks else "Default"))
-    if items:
-        blocks.append(_text("\r".join(items), spacing="Small"))
-    return blocks or [_text(" ")]
-
-
 def _inline(text: str) -> str:
     """Card Markdown has no code spans: show `command` as **command**."""
     return _CODE.sub(r"**\1**", text)
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in an ellipsis when it was cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -22,7 +23,7 @@ from adapters.teams.cards import parse_action, parse_ask
 from bot.messages import Inbound
 from bot.user_text import clean_text
 
-__all__ = ["NO_TENANT", "PLATFORM", "message_text", "tenant_id", "to_inbound"]
+__all__ = ["NO_TENANT", "PLATFORM", "is_foreign_click", "message_text", "tenant_id", "to_inbound"]
 
 log = logging.getLogger("scale_advisor.teams")
 
@@ -68,17 +69,30 @@ def message_text(activity: Any) -> str:
     return " ".join(_MENTION.sub(unwrap, text).split())
 
 
-def to_inbound(activity: Any, text: str | None = None) -> Inbound:
+def is_foreign_click(activity: Any) -> bool:
+    """A card click whose data the advisor did not make (another app's card, a tampered one).
+
+    Such a click is not meant for the advisor; the bot ignores it.
+    """
+    value = getattr(activity, "value", None)
+    return value is not None and parse_action(value) is None and parse_ask(value) is None
+
+
+def to_inbound(
+    activity: Any, text: str | None = None, admins: Collection[str] = frozenset()
+) -> Inbound:
     """The ``Inbound`` for an activity: typed text or a card button's data.
 
-    A card click arrives as a message whose ``value`` holds the button's data
-    (and usually no text); data this bot did not make gives an ``Inbound`` with
-    neither text nor action, which the router treats as an empty question.
+    A card click arrives as a message whose ``value`` holds the button's data (and
+    usually no text); the bot drops clicks whose data this bot did not make
+    (``is_foreign_click``) before it gets here.
 
     Args:
         activity: A message, or another activity from a user (``text`` then says
             what it stands for, e.g. "help" when the bot is installed).
         text: Use this text instead of the activity's.
+        admins: The Entra ID object ids (``TEAMS_ADMIN_IDS``) who may change a
+            channel's settings; Teams' bot API does not say who owns a team.
 
     Returns:
         The inbound message.
@@ -94,12 +108,15 @@ def to_inbound(activity: Any, text: str | None = None) -> Inbound:
             text = asked
         else:
             text = "" if action is not None else message_text(activity)
+    aad_id = str(getattr(sender, "aad_object_id", None) or "")
     return Inbound(
         platform=PLATFORM,
         workspace=tenant_id(activity) or NO_TENANT,
-        user=str(getattr(sender, "aad_object_id", None) or getattr(sender, "id", "") or ""),
+        user=aad_id or str(getattr(sender, "id", "") or ""),
         conversation=conversation_id,
         thread=chain.group(1) if chain else None,
         text=clean_text(text),
         action=action,
+        # Only the Entra ID object id counts: the per-bot "29:" id is not what admins list.
+        can_configure=bool(aad_id) and aad_id in admins,
     )

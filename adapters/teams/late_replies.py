@@ -17,6 +17,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from adapters.teams.outbound import Outbox
+from adapters.teams.streaming import AnswerStream
 from bot.messages import NoticeReply, Reply
 
 __all__ = ["FAILED", "LateReplies"]
@@ -42,7 +43,11 @@ class LateReplies:
         return len(self._pending)
 
     def finish(
-        self, work: asyncio.Future[list[Reply]], reference: Any, clicked_card_id: str | None
+        self,
+        work: asyncio.Future[list[Reply]],
+        reference: Any,
+        clicked_card_id: str | None,
+        stream: AnswerStream | None = None,
     ) -> asyncio.Task[None]:
         """Send the replies ``work`` produces to ``reference`` once it is done; the sending task.
 
@@ -50,9 +55,10 @@ class LateReplies:
             work: The router call that overran the turn.
             reference: ``TurnContext.get_conversation_reference`` of the message it answers.
             clicked_card_id: As for ``Outbox.deliver``.
+            stream: The answer's stream, when it streams (it goes on streaming meanwhile).
 
         """
-        task = asyncio.create_task(self._finish(work, reference, clicked_card_id))
+        task = asyncio.create_task(self._finish(work, reference, clicked_card_id, stream))
         self._pending.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(self._pending.discard)
         return task
@@ -69,7 +75,11 @@ class LateReplies:
             await asyncio.gather(*unfinished, return_exceptions=True)
 
     async def _finish(
-        self, work: asyncio.Future[list[Reply]], reference: Any, clicked_card_id: str | None
+        self,
+        work: asyncio.Future[list[Reply]],
+        reference: Any,
+        clicked_card_id: str | None,
+        stream: AnswerStream | None,
     ) -> None:
         try:
             replies: Sequence[Reply] = await work
@@ -82,7 +92,7 @@ class LateReplies:
             # point at it; point them at the message they answer instead.
             if getattr(reference, "activity_id", None):
                 context.activity.id = reference.activity_id
-            await self._outbox.deliver(context, replies, clicked_card_id)
+            await self._outbox.deliver(context, replies, clicked_card_id, stream)
 
         try:
             await self._adapter.continue_conversation(reference, send, self._app_id)

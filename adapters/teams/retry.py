@@ -21,7 +21,14 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "http_status", "retry_after", "with_retries"]
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "RetryPolicy",
+    "brief",
+    "http_status",
+    "retry_after",
+    "with_retries",
+]
 
 log = logging.getLogger("scale_advisor.teams")
 
@@ -112,6 +119,11 @@ async def with_retries(
             )
             await sleep(wait)
             retry += 1
+
+
+def brief(error: BaseException) -> str:
+    """A failed connector call in one short line for the log (type and message)."""
+    return f"{type(error).__name__}: {error}"[:300]
 
 
 def http_status(error: BaseException) -> int | None:

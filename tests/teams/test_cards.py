@@ -21,19 +21,18 @@ from adapters.teams.cards import (
     parse_action,
     parse_ask,
     render,
+    see_also_card,
 )
 from bot.assessment.chart import radar_png
 from bot.messages import (
     Action,
     ActionKind,
-    AnswerReply,
     DimensionScore,
     NoticeReply,
     QuestionReply,
     Recommendation,
     Related,
     ResultReply,
-    Source,
 )
 
 # Element and action types of Adaptive Cards up to 1.5 that Teams renders.
@@ -49,21 +48,6 @@ KNOWN_TYPES = {
     "Action.Submit",
 }
 
-SOURCES = (
-    Source(
-        1, "Why AI pilots stall", "Organisational barriers", "guidance/why-pilots-stall.md", 0.6
-    ),
-    Source(2, "Phase 1: Prove value", "Preparing for scale", "guidance/phase-1.md", 0.5),
-)
-ANSWER = AnswerReply(
-    question="How do we move a pilot into production?",
-    text=(
-        "Barriers stop pilots spreading. [1]\n- Siloed work [1]\n- No sponsor [2]\nPlan early. [2]"
-    ),
-    covered=True,
-    sources=SOURCES,
-    answer_id="a1b2c3",
-)
 QUESTION = QuestionReply(
     assessment_id="abc123",
     question_id="strategy_portfolio",
@@ -134,27 +118,32 @@ def texts(card: dict[str, Any]) -> str:
 
 def test_see_also_buttons_ask_their_question_and_parse_back() -> None:
     related = (Related("Platform approach > Core components", "What are the core components?"),)
-    card = render(replace(ANSWER, related=related))
+    card = see_also_card(related)
+    assert card is not None
     (ask,) = [b for b in submits(card) if "ask" in b["data"]]
     assert ask["title"] == "Core components" and "See also" in texts(card)
     assert parse_ask(ask["data"]) == "What are the core components?"
     assert parse_action(ask["data"]) is None  # not an assessment or feedback action
     assert parse_ask({"ask": "x" * 301}) is None and parse_ask({"ask": "q", "kind": "x"}) is None
     assert parse_ask("What?") is None and parse_ask({"ask": "  "}) is None
+    assert see_also_card(()) is None
 
 
-ALL_REPLIES = [
-    ANSWER,
-    AnswerReply("pizza?", "Not covered.", covered=False, answer_id="x"),
-    NoticeReply("Type `scale-check` to start."),
-    QUESTION,
-    result(),
-]
+# Answers are text messages now (tests/teams/test_answers.py); their "See also" card is
+# checked here with the other cards.
+ALL_CARDS = {
+    "see also": lambda: see_also_card(
+        tuple(Related(f"Doc > Section {i}", f"Question {i}?") for i in range(8))
+    ),
+    "notice": lambda: render(NoticeReply("Type `scale-check` to start.")),
+    "question": lambda: render(QUESTION),
+    "result": lambda: render(result()),
+}
 
 
-@pytest.mark.parametrize("reply", ALL_REPLIES, ids=lambda r: type(r).__name__)
-def test_every_card_is_version_1_5_json_within_teams_limits(reply) -> None:
-    card = render(reply)
+@pytest.mark.parametrize("make", ALL_CARDS.values(), ids=ALL_CARDS.keys())
+def test_every_card_is_version_1_5_json_within_teams_limits(make) -> None:
+    card = make()
     assert card["type"] == "AdaptiveCard" and card["version"] == CARD_VERSION == "1.5"
     assert json.loads(json.dumps(card)) == card
     assert card_size(card) <= MAX_CARD_BYTES
@@ -163,38 +152,7 @@ def test_every_card_is_version_1_5_json_within_teams_limits(reply) -> None:
         assert len(action_set["actions"]) <= MAX_ACTIONS_PER_SET
     assert len(card.get("actions", [])) <= MAX_ACTIONS_PER_SET
     for submit in submits(card):  # every button reads back as the action it stands for
-        assert parse_action(submit["data"]) is not None
-
-
-def test_answer_card_has_the_text_numbered_sources_and_feedback_buttons() -> None:
-    card = render(ANSWER)
-    body = texts(card)
-    assert "Barriers stop pilots spreading. [1]" in body
-    assert "- Siloed work [1]\r- No sponsor [2]" in body  # Teams lists need \r
-    assert "[1] Why AI pilots stall \u203a Organisational barriers" in body
-    assert "[2] Phase 1: Prove value" in body
-    votes = [parse_action(s["data"]) for s in submits(card)]
-    assert votes == [
-        Action(ActionKind.FEEDBACK, "up", "a1b2c3"),
-        Action(ActionKind.FEEDBACK, "down", "a1b2c3"),
-    ]
-
-
-def test_not_covered_answer_is_plain_text_without_buttons_or_sources() -> None:
-    card = render(AnswerReply("pizza?", "That isn't covered.", covered=False, answer_id="x"))
-    assert texts(card) == "That isn't covered."
-    assert submits(card) == [] and "actions" not in card
-
-
-def test_answer_without_an_id_has_no_feedback_buttons() -> None:
-    assert submits(render(AnswerReply("q", "a", covered=True, sources=SOURCES))) == []
-
-
-def test_a_huge_answer_is_clipped_to_fit() -> None:
-    huge = AnswerReply("q", "word " * 20_000, covered=True, sources=SOURCES, answer_id="x")
-    card = render(huge)
-    assert card_size(card) <= MAX_CARD_BYTES
-    assert texts(card).split("\n")[0].endswith("\u2026")
+        assert parse_action(submit["data"]) is not None or parse_ask(submit["data"])
 
 
 def test_notice_is_one_text_block_with_code_shown_bold() -> None:
@@ -219,7 +177,6 @@ def test_question_card_has_progress_options_and_refs() -> None:
 
 
 def test_first_question_has_no_back_and_a_chosen_option_is_marked() -> None:
-    from dataclasses import replace
 
     card = render(replace(QUESTION, number=1, can_go_back=False, selected=2))
     kinds = [s["data"]["kind"] for s in submits(card)]
@@ -230,7 +187,6 @@ def test_first_question_has_no_back_and_a_chosen_option_is_marked() -> None:
 
 
 def test_many_options_are_split_into_rows_of_at_most_six() -> None:
-    from dataclasses import replace
 
     card = render(replace(QUESTION, options=tuple(f"Option {i}" for i in range(8))))
     rows = [e for e in card["body"] if e["type"] == "ActionSet"]

@@ -52,10 +52,25 @@ def texts(card: dict[str, Any]) -> str:
     return "\n".join(e.get("text", "") for e in card["body"] if e["type"] == "TextBlock")
 
 
+def sources(call: Any) -> str:
+    """The titles and abstracts of an answer's citations, one a line."""
+    entity = call.ai_entity or {}
+    return "".join(
+        f"\n{c['appearance']['name']} {c['appearance']['abstract']}"
+        for c in entity.get("citation", [])
+    )
+
+
+def cited(call: Any) -> list[int]:
+    """The citation positions of an answer message (Teams renders them from its text)."""
+    entity = call.ai_entity or {}
+    return [c["position"] for c in entity.get("citation", [])]
+
+
 # --- answers ------------------------------------------------------------------------------
 
 
-async def test_personal_question_gets_a_cited_card_after_a_typing_indicator(
+async def test_personal_question_gets_a_cited_answer_after_a_typing_indicator(
     serve_teams, connector
 ) -> None:
     server = await serve_teams()
@@ -67,17 +82,17 @@ async def test_personal_question_gets_a_cited_card_after_a_typing_indicator(
     assert [c.type for c in connector.accepted] == ["typing", "message"]
     reply = connector.messages[0]
     assert reply.body["replyToId"] == activity["id"]
+    assert "[1]" in reply.body["text"] and cited(reply)[0] == 1
+    assert "additionalType" not in reply.ai_entity  # no language model wrote it
+    assert reply.body["channelData"]["feedbackLoop"] == {"type": "default"}
     card = reply.card
     assert card["version"] == "1.5"
-    body = texts(card)
-    assert "Sources" in body and "[1]" in body
-    votes = {b["data"]["value"]: b["data"] for b in buttons(card) if "kind" in b["data"]}
-    assert set(votes) == {"up", "down"}
+    assert [b for b in buttons(card) if "kind" in b["data"]] == []  # Teams' own votes instead
     see_also = [b for b in buttons(card) if "ask" in b["data"]]
-    assert 2 <= len(see_also) <= 3 and "See also" in body
-    answer_id = votes["up"]["ref"]
+    assert 2 <= len(see_also) <= 3 and "See also" in texts(card)
     (stored,) = server.advisor.store.answers()
-    assert stored["answer_id"] == answer_id
+    linked = server.advisor.store.linked_answer(f"teams:a:personal-user-1:{reply.activity_id}")
+    assert stored["answer_id"] == linked
     assert (stored["platform"], stored["workspace"], stored["user"]) == (
         "teams",
         "tenant-a",
@@ -100,32 +115,34 @@ async def test_channel_mention_is_stripped_and_answered_in_the_thread(
     thread = f"{CHANNEL};messageid=1700000000042"
     assert reply.body["conversation"]["id"] == thread
     assert thread in unquote(reply.path)
-    assert "Sources" in texts(reply.card)
+    assert cited(reply)
 
 
 async def test_not_covered_question_is_answered_plainly(serve_teams, connector) -> None:
     server = await serve_teams()
     await server.post(personal("What is the best pizza in Naples?", connector.url))
-    card = connector.messages[0].card
-    assert "isn't something my knowledge base covers" in texts(card)
-    assert buttons(card) == []
-    assert "Sources" not in texts(card)
+    reply = connector.messages[0]
+    assert "isn't something my knowledge base covers" in reply.body["text"]
+    assert reply.cards == [] and reply.ai_entity is None
+    assert "channelData" not in reply.body  # nothing to vote on
 
 
-async def test_feedback_button_is_stored(serve_teams, connector) -> None:
+async def test_a_vote_button_on_an_older_answer_card_is_still_stored(
+    serve_teams, connector
+) -> None:
+    # Answers posted before native feedback carry the advisor's own vote buttons.
     server = await serve_teams()
     await server.post(personal(QUESTION, connector.url))
-    answer = connector.messages[0]
+    (answer,) = server.advisor.store.answers()
     connector.clear()
+    vote = {"kind": "feedback", "value": "down", "ref": answer["answer_id"]}
 
-    status, _ = await server.post(
-        card_click(button(answer.card, "feedback", "down"), answer.activity_id, connector.url)
-    )
+    status, _ = await server.post(card_click(vote, "activity-old", connector.url))
 
     assert status == 200
-    (vote,) = server.advisor.store.feedback()
-    assert vote["vote"] == "down" and vote["question"] == QUESTION
-    assert vote["user"] == "aad-user-1"
+    (stored,) = server.advisor.store.feedback()
+    assert stored["vote"] == "down" and stored["question"] == QUESTION
+    assert stored["user"] == "aad-user-1"
     assert "Thanks for telling me" in texts(connector.messages[0].card)
 
 
@@ -136,7 +153,7 @@ async def test_in_a_chat_only_a_message_that_cannot_stand_alone_is_a_follow_up(
     await server.post(personal("What is the EU AI Act's high-risk category?", connector.url))
     await server.post(personal("and when does that apply?", connector.url))
     await server.post(personal("What does a model registry do?", connector.url))
-    _, follow_up, new = (texts(m.card) for m in connector.messages)
+    _, follow_up, new = (m.body["text"] + sources(m) for m in connector.messages)
     assert "EU AI Act" in follow_up
     assert "EU AI Act" not in new and "Platform approach" in new
 
@@ -153,7 +170,7 @@ async def test_a_see_also_button_asks_its_question(serve_teams, connector) -> No
     assert status == 200
     _, asked = server.advisor.store.answers()
     assert asked["question"] == related["data"]["ask"] and asked["covered"]
-    assert "Sources" in texts(connector.messages[0].card)
+    assert cited(connector.messages[0])
 
 
 async def test_welcome_on_install_in_a_personal_chat(serve_teams, connector) -> None:
@@ -256,7 +273,7 @@ async def test_other_tenant_gets_one_polite_refusal_and_nothing_else(
 
     connector.clear()
     await server.post(personal(QUESTION, connector.url, tenant="tenant-a"))
-    assert "Sources" in texts(connector.messages[0].card)
+    assert cited(connector.messages[0])
 
 
 # --- robustness ---------------------------------------------------------------------------
@@ -345,9 +362,9 @@ class SlowRouter:
     def __init__(self, inner: Any, delay: float) -> None:
         self.inner, self.delay = inner, delay
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
+    async def handle(self, inbound: Inbound, on_partial: Any = None) -> list[Reply]:
         await asyncio.sleep(self.delay)
-        return list(await self.inner.handle(inbound))
+        return list(await self.inner.handle(inbound, on_partial))
 
 
 async def test_slow_reply_is_finished_as_a_proactive_message(serve_teams, connector) -> None:
@@ -366,7 +383,7 @@ async def test_slow_reply_is_finished_as_a_proactive_message(serve_teams, connec
     late = connector.messages[0]
     assert late.body["conversation"]["id"] == activity["conversation"]["id"]
     assert late.body["replyToId"] == activity["id"]
-    assert "Sources" in texts(late.card)
+    assert cited(late)
     late_replies = server.app[TEAMS_KEY].late_replies
     async with asyncio.timeout(5):
         while late_replies.pending:
@@ -419,7 +436,7 @@ async def test_anonymous_mode_needs_teams_allow_anonymous(
         async with session.post(url, json=personal(QUESTION, connector.url)) as response:
             assert response.status == 200
         await runner.cleanup()
-    assert "Sources" in texts(connector.messages[0].card)
+    assert cited(connector.messages[0])
     assert "Authorization" not in connector.messages[0].headers
     assert any("WITHOUT authentication" in r.getMessage() for r in caplog.records)
 
