@@ -138,10 +138,15 @@ class MessagesEndpoint:
             )
             return web.json_response({"error": "internal error"}, status=500)
         if invoke_response is not None:
-            return web.json_response(
-                serializer_helper(invoke_response.body), status=invoke_response.status
-            )
+            return web.json_response(_json(invoke_response.body), status=invoke_response.status)
         return web.Response(status=202 if deferred else 200)
+
+
+def _json(body: Any) -> Any:
+    """An invoke response's body as JSON: botbuilder models serialised, plain JSON as it is."""
+    if body is None or isinstance(body, dict | list | str | int | float | bool):
+        return body
+    return serializer_helper(body)
 
 
 def _reject(request: web.Request, status: int, reason: str) -> web.Response:

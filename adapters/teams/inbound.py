@@ -7,7 +7,9 @@ Who is who in a Teams activity:
 - user: ``from.aadObjectId``, the user's stable Entra ID; ``from.id`` (a
   per-bot ``29:...`` id) when it is missing, as in the Emulator.
 - conversation: ``conversation.id``. In a channel, a reply chain's id is the
-  channel id plus ``;messageid=<root>``; that root is the ``thread``.
+  channel id plus ``;messageid=<root>``: the channel is the ``conversation`` (its
+  settings, such as follow-ups, hold for every thread in it) and the root is the
+  ``thread``.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def to_inbound(
         platform=PLATFORM,
         workspace=tenant_id(activity) or NO_TENANT,
         user=aad_id or str(getattr(sender, "id", "") or ""),
-        conversation=conversation_id,
+        conversation=conversation_id[: chain.start()] if chain else conversation_id,
         thread=chain.group(1) if chain else None,
         text=clean_text(text),
         action=action,

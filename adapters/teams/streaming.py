@@ -97,6 +97,7 @@ class AnswerStream:
             self._ended = True
             log.info("teams: stream not started (%s); the answer will come whole", brief(error))
             return
+        self._sent_at = self._clock()  # the first text waits its interval too
         self.stream_id = str(getattr(response, "id", None) or "")
         if not self.stream_id:
             self._ended = True

@@ -13,7 +13,9 @@ from aiohttp import web
 from adapters.teams.app import TeamsOptions, mount_teams
 from adapters.teams.auth import AuthOverrides
 from adapters.teams.retry import RetryPolicy
+from adapters.teams.streaming import STREAM_INTERVAL
 from bot.app import Advisor
+from tests.generation.fake_openai import FakeOpenAI
 from tests.teams.activities import APP_ID
 from tests.teams.auth_server import LocalIssuer
 from tests.teams.credentials import StubCredentialsFactory
@@ -34,6 +36,20 @@ async def connector() -> AsyncIterator[MockConnector]:
     mock = await MockConnector().start()
     yield mock
     await mock.stop()
+
+
+@pytest.fixture
+async def model() -> AsyncIterator[FakeOpenAI]:
+    """A local OpenAI-compatible chat model; serve with ``llm_settings(model)``."""
+    fake = FakeOpenAI()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def llm_settings(model: FakeOpenAI) -> dict[str, Any]:
+    """Settings overrides that make the advisor generate answers with ``model``."""
+    return {"llm_provider": "openai", "llm_model": "test-model", "llm_base_url": model.base_url}
 
 
 class TeamsServer:
@@ -98,6 +114,7 @@ async def serve_teams(
         *,
         reply_budget: float = 10.0,
         retry: RetryPolicy | None = None,
+        stream_interval: float = STREAM_INTERVAL,
         overrides: AuthOverrides | None | object = DEFAULT,
         **settings: Any,
     ) -> TeamsServer:
@@ -115,6 +132,7 @@ async def serve_teams(
             auth_overrides=overrides,  # type: ignore[arg-type]
             reply_budget=reply_budget,
             retry=retry or RetryPolicy(base_delay=0.05, max_delay=5.0),
+            stream_interval=stream_interval,
         )
         app = web.Application()
         await mount_teams(app, advisor, options)

@@ -14,12 +14,21 @@ from botbuilder.schema import Activity
 from PIL import Image
 
 from adapters.teams.auth import AuthOverrides, bot_framework_config
-from adapters.teams.inbound import to_inbound
+from adapters.teams.cards import action_data
+from adapters.teams.feedback import BadFeedback, NativeVote, message_key, parse_vote
+from adapters.teams.inbound import is_foreign_click, to_inbound
+from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.package import build_package, manifest_for, normalise_app_id
 from adapters.teams.retry import RetryPolicy, retry_after, with_retries
 from bot.messages import Action, ActionKind
 from tests.conftest import make_settings
-from tests.teams.activities import channel_mention, personal
+from tests.teams.activities import (
+    CHANNEL,
+    channel_mention,
+    channel_message,
+    foreign_click,
+    personal,
+)
 
 APP_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
@@ -189,7 +198,50 @@ def test_channel_mention_is_stripped_and_the_reply_chain_is_the_thread() -> None
     inbound = to_inbound(activity(channel_mention("What is MLOps?", "https://s/", root="42")))
     assert inbound.text == "What is MLOps?"
     assert inbound.thread == "42"
-    assert inbound.conversation.endswith(";messageid=42")
+    assert inbound.conversation == CHANNEL  # the channel's settings hold in all its threads
+
+
+def test_mentions_tell_the_advisor_from_other_people() -> None:
+    url = "https://s/"
+    to_bot = activity(channel_message("What is MLOps?", url))
+    to_grace = activity(channel_message("thoughts?", url, mention_bot=False, others=("Grace",)))
+    to_both = activity(channel_message("compare?", url, others=("Grace",)))
+    unmentioned = activity(channel_message("ok", url, mention_bot=False))
+    assert (mentions_bot(to_bot), mentions_others(to_bot)) == (True, False)
+    assert (mentions_bot(to_grace), mentions_others(to_grace)) == (False, True)
+    assert (mentions_bot(to_both), mentions_others(to_both)) == (True, True)
+    assert (mentions_bot(unmentioned), mentions_others(unmentioned)) == (False, False)
+    assert is_personal(activity(personal("hi", url))) and not is_personal(to_bot)
+
+
+def test_only_listed_entra_ids_may_configure_a_channel() -> None:
+    message = channel_message("follow-ups off", "https://s/", user="admin")
+    assert to_inbound(activity(message), admins={"aad-admin"}).can_configure
+    assert not to_inbound(activity(message)).can_configure
+    message["from"].pop("aadObjectId")  # the "29:" id is per bot: never an admin's
+    assert not to_inbound(activity(message), admins={"29:admin", "aad-admin"}).can_configure
+
+
+def test_clicks_on_cards_the_advisor_did_not_make_are_foreign() -> None:
+    ours = personal(None, "https://s/", value=action_data(Action(ActionKind.ASSESS_BACK, "", "a")))
+    see_also = personal(None, "https://s/", value={"ask": "What is MLOps?"})
+    assert not is_foreign_click(activity(ours)) and not is_foreign_click(activity(see_also))
+    assert not is_foreign_click(activity(personal("typed", "https://s/")))
+    assert is_foreign_click(activity(foreign_click("https://s/")))
+
+
+def test_native_votes_read_the_reaction_and_the_forms_comment() -> None:
+    def value(reaction: str, feedback: object) -> dict:
+        action = {"reaction": reaction, "feedback": feedback}
+        return {"actionName": "feedback", "actionValue": action}
+
+    assert parse_vote(value("like", '{"feedbackText": "Spot on"}')) == NativeVote("up", "Spot on")
+    assert parse_vote(value("dislike", "{not json")) == NativeVote("down", "")  # vote kept
+    assert parse_vote(value("dislike", None)) == NativeVote("down", "")
+    with pytest.raises(BadFeedback):
+        parse_vote(value("meh", ""))
+    # Teams may name a channel thread with or without its reply chain: one key for both.
+    assert message_key(f"{CHANNEL};messageid=7", "9") == message_key(CHANNEL, "9")
 
 
 def test_card_click_becomes_an_action_and_ignores_text() -> None:
@@ -238,6 +290,13 @@ def test_package_holds_the_filled_manifest_and_both_icons(tmp_path) -> None:
     assert manifest["developer"]["privacyUrl"] == "https://bot.example.com/privacy"
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
     assert "{{" not in json.dumps(manifest)
+    # Unmentioned channel and group-chat messages (follow-ups) need these RSC permissions.
+    granted = manifest["authorization"]["permissions"]["resourceSpecific"]
+    assert {p["name"]: p["type"] for p in granted} == {
+        "ChannelMessage.Read.Group": "Application",
+        "ChatMessage.Read.Chat": "Application",
+    }
+    assert manifest["webApplicationInfo"]["id"] == APP_GUID
     assert color.size == (192, 192)
     assert outline.size == (32, 32) and outline.mode == "RGBA"
     pixels = {outline.getpixel((x, y)) for x in range(32) for y in range(32)}
