@@ -6,7 +6,8 @@ botbuilder lives in this folder.
 
 Wiring: ``MessagesEndpoint`` (request checks and authentication) ->
 ``CloudAdapter`` (``NoConnectorRetries``, then ``TenantAllowlist`` middleware)
--> ``AdvisorTeamsBot`` -> the router -> ``Outbox`` (cards, retries), or
+-> ``AdvisorTeamsBot`` -> the router (with an ``AnswerStream`` in personal chats when a
+language model answers) -> ``Outbox`` (cited answers, cards, retries), or
 ``LateReplies`` when the router overruns the reply budget.
 """
 

@@ -26,15 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from dataclasses import replace
-from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import ActivityTypes, InvokeResponse
 
 from adapters.ledger import EventLedger, current_claim
-from adapters.teams.feedback import SUBMIT_ACTION, BadFeedback, ReplyLinks, parse_vote
+from adapters.teams.feedback import SUBMIT_ACTION, NativeFeedback, ReplyLinks
 from adapters.teams.inbound import is_foreign_click, to_inbound
 from adapters.teams.invoke import CARD_ACTION, card_action_response
 from adapters.teams.late_replies import LateReplies
@@ -43,7 +41,7 @@ from adapters.teams.outbound import Outbox
 from adapters.teams.streaming import STREAM_INTERVAL, AnswerStream
 from bot.answering.generated import PartialCallback
 from bot.app import Advisor
-from bot.messages import Action, ActionKind, Inbound, Reply
+from bot.messages import ActionKind, Inbound, Reply
 
 __all__ = [
     "DEFAULT_REPLY_BUDGET",
@@ -125,7 +123,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # are ready.
         self._answering = asyncio.Semaphore(answer_concurrency or default_answer_concurrency())
         self._ledger = EventLedger(advisor.store, advisor.settings.event_lease_seconds)
-        self._links = ReplyLinks(advisor.store)
+        self._feedback = NativeFeedback(ReplyLinks(advisor.store), self._answer)
         self._admins = advisor.settings.teams_admins
         # Only a language model's answer comes in parts; without one there is nothing to stream.
         self._streams = advisor.settings.llm_provider.strip().lower() != "none"
@@ -181,7 +179,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
             log.info("teams: card action invoke answered with %d", response.status)
             return response
         if activity.name == SUBMIT_ACTION:
-            return await self._native_feedback(turn_context)
+            return await self._feedback.respond(activity)
         return await super().on_invoke_activity(turn_context)
 
     async def on_members_added_activity(
@@ -193,30 +191,6 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         personal = getattr(activity.conversation, "conversation_type", None) == "personal"
         if personal and any(getattr(m, "id", None) == bot_id for m in members_added):
             await self._respond(turn_context, to_inbound(activity, text="help"), None)
-
-    async def _native_feedback(self, turn_context: TurnContext) -> InvokeResponse:
-        """A thumbs up or down from Teams' feedback form, stored through the router.
-
-        Teams shows its own thanks, so nothing is sent back but the (empty) invoke
-        response Teams requires. The router refuses a vote on someone else's answer.
-        """
-        activity = turn_context.activity
-        try:
-            vote = parse_vote(activity.value)
-        except BadFeedback as bad:
-            log.warning("teams: 400 for a feedback invoke: %s", bad)
-            return _invoke(HTTPStatus.BAD_REQUEST, {"error": str(bad)})
-        if not activity.reply_to_id:
-            log.warning("teams: 400 for a feedback invoke: it names no message")
-            return _invoke(HTTPStatus.BAD_REQUEST, {"error": "the invoke has no replyToId"})
-        conversation = str(getattr(activity.conversation, "id", "") or "")
-        answer_id = await self._links.answer_for(conversation, activity.reply_to_id)
-        if answer_id is None:
-            log.info("teams: feedback on a message that carries no known answer, not stored")
-            return _invoke(HTTPStatus.OK, {})
-        action = Action(ActionKind.FEEDBACK, vote.vote, answer_id, vote.comment)
-        await self._answer(replace(to_inbound(activity, text=""), action=action))
-        return _invoke(HTTPStatus.OK, {})
 
     def _working_status(self, activity: Any) -> str:
         # Teams shows the informative update on its own, not after the bot's name as
@@ -261,7 +235,3 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
     ) -> list[Reply]:
         async with self._answering:
             return await self._advisor.router.handle(inbound, on_partial=on_partial)
-
-
-def _invoke(status: HTTPStatus, body: dict[str, Any]) -> InvokeResponse:
-    return InvokeResponse(status=int(status), body=body)

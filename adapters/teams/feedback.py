@@ -18,12 +18,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any
 
+from botbuilder.schema import InvokeResponse
+
+from adapters.teams.inbound import to_inbound
+from bot.messages import Action, ActionKind, Inbound
 from bot.store import StateStore
 
-__all__ = ["SUBMIT_ACTION", "BadFeedback", "NativeVote", "ReplyLinks", "message_key", "parse_vote"]
+__all__ = [
+    "SUBMIT_ACTION",
+    "BadFeedback",
+    "NativeFeedback",
+    "NativeVote",
+    "ReplyLinks",
+    "message_key",
+    "parse_vote",
+]
 
 log = logging.getLogger("scale_advisor.teams")
 
@@ -116,3 +130,40 @@ class ReplyLinks:
             kind = type(error).__name__
             log.warning("state store: reading a Teams answer link failed (%s)", kind)
             return None
+
+
+class NativeFeedback:
+    """Answers ``message/submitAction`` invokes, storing their votes through the router."""
+
+    def __init__(self, links: ReplyLinks, handle: Callable[[Inbound], Awaitable[Any]]) -> None:
+        """Find answers through ``links``; ``handle`` passes an ``Inbound`` to the router."""
+        self._links = links
+        self._handle = handle
+
+    async def respond(self, activity: Any) -> InvokeResponse:
+        """The invoke response to a feedback submission (a vote is stored on the way).
+
+        Teams shows its own thanks, so nothing is sent back but the empty ``200 {}`` Teams
+        requires; the router refuses a vote on someone else's answer. A value that is not
+        a feedback submission gets ``400``.
+        """
+        try:
+            vote = parse_vote(activity.value)
+        except BadFeedback as bad:
+            log.warning("teams: 400 for a feedback invoke: %s", bad)
+            return _response(HTTPStatus.BAD_REQUEST, {"error": str(bad)})
+        if not activity.reply_to_id:
+            log.warning("teams: 400 for a feedback invoke: it names no message")
+            return _response(HTTPStatus.BAD_REQUEST, {"error": "the invoke has no replyToId"})
+        conversation = str(getattr(activity.conversation, "id", "") or "")
+        answer_id = await self._links.answer_for(conversation, str(activity.reply_to_id))
+        if answer_id is None:
+            log.info("teams: feedback on a message that carries no known answer, not stored")
+            return _response(HTTPStatus.OK, {})
+        action = Action(ActionKind.FEEDBACK, vote.vote, answer_id, vote.comment)
+        await self._handle(replace(to_inbound(activity, text=""), action=action))
+        return _response(HTTPStatus.OK, {})
+
+
+def _response(status: HTTPStatus, body: dict[str, Any]) -> InvokeResponse:
+    return InvokeResponse(status=int(status), body=body)

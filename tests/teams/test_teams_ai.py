@@ -26,7 +26,7 @@ TEXT = ChatText.load()
 async def test_a_generated_answer_streams_in_a_personal_chat_then_ends_with_the_cited_answer(
     serve_teams, connector, model: FakeOpenAI
 ) -> None:
-    model.queue(Scripted(WORDS, chunk_delay=0.25))  # about 4 s of streaming
+    model.queue(Scripted(WORDS, chunk_delay=0.2))  # about 3.5 s of streaming
     server = await serve_teams(**llm_settings(model))
 
     status, _ = await server.post(personal(QUESTION, connector.url))
