@@ -100,6 +100,11 @@ class Router:
         self._memory = memory or MemoryPolicy()
         self.metrics = metrics or AdvisorMetrics()
 
+    @property
+    def generates(self) -> bool:
+        """Whether answers are written by a language model (so they can stream)."""
+        return self._generator is not None
+
     async def handle(
         self, inbound: Inbound, on_partial: PartialCallback | None = None
     ) -> list[Reply]:

@@ -126,7 +126,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         self._feedback = NativeFeedback(ReplyLinks(advisor.store), self._answer)
         self._admins = advisor.settings.teams_admins
         # Only a language model's answer comes in parts; without one there is nothing to stream.
-        self._streams = advisor.settings.llm_provider.strip().lower() != "none"
+        self._streams = advisor.router.generates
         self._stream_interval = stream_interval
 
     async def on_turn(self, turn_context: TurnContext) -> None:

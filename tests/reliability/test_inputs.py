@@ -136,7 +136,9 @@ async def test_teams_message_with_a_lone_surrogate_is_answered(
     assert status == 200
     (reply,) = connector.messages
     text = _card_text(reply.body)
-    assert "Sorry" not in text and "Sources" in text
+    # A real answer: its text cites the sources, which travel as Teams citations.
+    assert "Sorry" not in text and "[1]" in text
+    assert reply.ai_entity and reply.ai_entity["citation"]
     tally.requests(1)
     tally.replies_for(1, len(connector.messages))
 
