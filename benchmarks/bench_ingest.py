@@ -22,10 +22,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from adapters.index.chroma import open_store  # noqa: E402
+from adapters.index.embeddings import load_embeddings, resolve_model_path  # noqa: E402
 from bot.answering.retrieval import HybridRetriever  # noqa: E402
-from bot.embeddings import load_embeddings, resolve_model_path  # noqa: E402
 from bot.settings import DEFAULT_MODEL, Settings  # noqa: E402
-from bot.vectorstore import open_store  # noqa: E402
 from ingest.loaders import load_document  # noqa: E402
 from ingest.pipeline import EMBED_BATCH, collect_files, ingest, load_out_of_scope  # noqa: E402
 from ingest.splitter import split_document  # noqa: E402

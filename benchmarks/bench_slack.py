@@ -66,7 +66,7 @@ QUESTIONS = [
     "What does the EU AI Act mean for us?",
     "How do we monitor models in production?",
 ]
-SERVE = "import sys; from bot.cli import main; sys.exit(main(['serve']))"
+SERVE = "import sys; from adapters.cli.main import main; sys.exit(main(['serve']))"
 # The floor: the same burst from the same client against an aiohttp handler that only
 # answers 200. What the advisor adds on top of it is its own cost.
 BARE = """

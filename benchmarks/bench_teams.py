@@ -37,9 +37,9 @@ configure_offline()
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
+from adapters.composition import open_advisor  # noqa: E402
 from adapters.teams.app import TEAMS_KEY, TeamsOptions, mount_teams  # noqa: E402
 from adapters.teams.auth import AuthOverrides  # noqa: E402
-from bot.app import open_advisor  # noqa: E402
 from tests.teams.activities import APP_ID, personal  # noqa: E402
 from tests.teams.auth_server import LocalIssuer  # noqa: E402
 from tests.teams.credentials import StubCredentialsFactory  # noqa: E402

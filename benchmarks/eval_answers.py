@@ -47,7 +47,7 @@ def answer_all(sets: list[EvalSet], data_dir: Path) -> tuple[dict[str, Outcome],
 
     Returns the outcomes by question id and the labels of every section in the store.
     """
-    from bot.runtime import open_knowledge
+    from adapters.knowledge_runtime import open_knowledge
     from bot.settings import Settings
 
     runtime = open_knowledge(Settings(_env_file=None, data_dir=data_dir), notify=lambda _: None)  # type: ignore[call-arg]

@@ -8,7 +8,7 @@ A state store that fails (a full disk, a database gone away) never costs a reply
 an answer already computed is delivered without being remembered, and a vote or an
 assessment step that cannot be saved gets a notice saying so. Failures are logged
 by error type only (their messages may quote what was being written); ``/readyz``
-reports the store's health itself (``bot.server``).
+reports the store's health itself (``adapters.http.server``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 ``StateStore`` is the port. ``SqlStateStore`` holds every query, written once for
 both backends: ``SqliteStateStore`` here (stdlib ``sqlite3``, WAL journal), the
-embedded default, and ``PostgresStateStore`` (``bot.store_postgres``), which
-several replicas share. ``open_state_store`` picks one from the settings.
+embedded default, and ``PostgresStateStore`` (``adapters.storage.postgres``), which
+several replicas share. ``adapters.storage.open_state_store`` picks one from the settings.
 
 The schema is versioned: ``MIGRATIONS`` is applied at open, inside one
 transaction, and recorded in ``schema_version``. Its statements are templates;
@@ -27,12 +27,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from bot.errors import BackendUnavailableError, StateStoreUnusableError
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.errors import StateStoreUnusableError
 
 __all__ = [
     "MAX_EVENT_ATTEMPTS",
@@ -47,7 +44,6 @@ __all__ = [
     "Transaction",
     "UserKey",
     "apply_migrations",
-    "open_state_store",
 ]
 
 UserKey = tuple[str, str, str]
@@ -60,7 +56,6 @@ MAX_EVENTS = 10_000
 MAX_EVENT_ATTEMPTS = 5
 THREAD_PEOPLE_KEPT_SECONDS = 90 * 24 * 3600.0  # who was answered where, kept this long
 MAX_REPLY_LINKS = 100_000  # posted answers whose platform message ids are kept
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _PROBE_THREAD = "#write-probe"  # never a real thread key: those join four parts with "|"
 _PROBE_CHARS = 8192  # two SQLite pages: the probe needs pages of its own, as real writes do
 
@@ -837,40 +832,6 @@ def _unusable(path: str, error: sqlite3.DatabaseError | OSError) -> StateStoreUn
         f"cannot open the state store {path} ({reason}): check that it is a file this "
         "user can read and write, in a folder it can write, on a disk with free space"
     )
-
-
-def open_state_store(settings: Settings) -> StateStore:
-    """The store the settings ask for: PostgreSQL with ``DATABASE_URL``, else SQLite.
-
-    Args:
-        settings: ``database_url`` (``postgresql://`` or ``postgres://``) selects
-            PostgreSQL; without it the SQLite file at ``state_db_path`` is used.
-
-    Returns:
-        The opened store, migrated to the current schema.
-
-    Raises:
-        BackendUnavailableError: ``DATABASE_URL`` names another kind of database, or
-            PostgreSQL cannot be reached.
-        StateStoreUnusableError: The SQLite file is damaged, not a database, or
-            cannot be opened.
-
-    """
-    url = settings.database_url.get_secret_value().strip() if settings.database_url else ""
-    if url.startswith(POSTGRES_SCHEMES):
-        from bot.store_postgres import PostgresStateStore  # psycopg is loaded only when used
-
-        return PostgresStateStore(url)
-    if url:
-        # Falling back to SQLite here would give each replica a store of its own and
-        # quietly break de-duplication across replicas, so a wrong URL is an error.
-        scheme = url.partition(":")[0]
-        raise BackendUnavailableError(
-            f"DATABASE_URL must start with postgresql:// or postgres:// (got {scheme}:); "
-            "leave it unset for SQLite in the data directory"
-        )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteStateStore(settings.state_db_path)
 
 
 def _result(row: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.vectorstore import KnowledgeStore
+from adapters.index.chroma import KnowledgeStore
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from ingest.splitter import Chunk, split_document
 from knowledge import GUIDANCE_DIR, OUT_OF_SCOPE_FILE

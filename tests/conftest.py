@@ -44,7 +44,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(scope="session")
 def knowledge_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The real model and a real Chroma store with the built-in knowledge ingested."""
-    from bot.runtime import open_knowledge
+    from adapters.knowledge_runtime import open_knowledge
 
     data_dir = tmp_path_factory.mktemp("kb-data")
     runtime = open_knowledge(make_settings(data_dir), auto_ingest=True)
@@ -58,8 +58,8 @@ def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[objec
     Call it with a data dir (default: a fresh one) and optional settings overrides;
     two calls with the same data dir share their state, like a restarted server.
     """
-    from bot.app import Advisor, assemble_advisor
-    from bot.runtime import KnowledgeRuntime
+    from adapters.composition import Advisor, assemble_advisor
+    from adapters.knowledge_runtime import KnowledgeRuntime
     from bot.store import SqliteStateStore
 
     assert isinstance(knowledge_runtime, KnowledgeRuntime)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from adapters.cli.main import main
 from bot.report import Period, build_report, format_text, normalise_question
 from bot.report_html import render_html
 from bot.store import SqliteStateStore

@@ -32,10 +32,10 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.composition import Advisor
 from adapters.console.charts import ChartCache, draw_stored_chart
 from adapters.console.identity import BrowserIds, console_secret
 from adapters.console.render import log_entries, render, render_all
-from bot.app import Advisor
 from bot.logs import current_request_id
 from bot.messages import Action, ActionKind, Inbound, NoticeReply, Reply, ResultReply
 from bot.router import HELP_TEXT

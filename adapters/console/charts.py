@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from bot.app import Advisor
+from adapters.composition import Advisor
 from bot.assessment.chart import radar_png
 from bot.messages import DimensionScore
 from bot.store import UserKey

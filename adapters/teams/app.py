@@ -1,6 +1,6 @@
 """The Teams channel mounted on the advisor's web server: ``POST /api/messages``.
 
-``bot.server.build_web_app`` calls ``mount_teams`` when Teams is configured (an
+``adapters.http.server.build_web_app`` calls ``mount_teams`` when Teams is configured (an
 app id is set, or ``TEAMS_ALLOW_ANONYMOUS=true``). Everything that imports
 botbuilder lives in this folder.
 
@@ -21,6 +21,7 @@ from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 
+from adapters.composition import Advisor
 from adapters.teams.auth import APP_TYPES, AuthOverrides, authentication
 from adapters.teams.bot import DEFAULT_REPLY_BUDGET, AdvisorTeamsBot
 from adapters.teams.endpoint import MessagesEndpoint
@@ -30,7 +31,6 @@ from adapters.teams.middleware import NoConnectorRetries, TenantAllowlist
 from adapters.teams.outbound import Outbox
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.streaming import STREAM_INTERVAL
-from bot.app import Advisor
 from bot.messages import NoticeReply
 from bot.settings import Settings
 

@@ -31,6 +31,7 @@ from typing import Any
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import ActivityTypes, InvokeResponse
 
+from adapters.composition import Advisor
 from adapters.ledger import EventLedger, current_claim
 from adapters.teams.feedback import SUBMIT_ACTION, NativeFeedback, ReplyLinks
 from adapters.teams.inbound import is_foreign_click, to_inbound
@@ -40,7 +41,6 @@ from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.outbound import Outbox
 from adapters.teams.streaming import STREAM_INTERVAL, AnswerStream
 from bot.answering.generated import PartialCallback
-from bot.app import Advisor
 from bot.messages import ActionKind, Inbound, Reply
 
 __all__ = [

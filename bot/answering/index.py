@@ -1,6 +1,6 @@
 """The port between answering and the vector store: the records and what is asked of it.
 
-``bot.vectorstore.KnowledgeStore`` implements ``SearchIndex`` over Chroma; tests may
+``adapters.index.chroma.KnowledgeStore`` implements ``SearchIndex`` over Chroma; tests may
 implement it over anything.
 """
 
@@ -42,7 +42,7 @@ class Neighbour:
 
 
 class SearchIndex(Protocol):
-    """What retrieval needs from the vector store (``bot.vectorstore.KnowledgeStore``)."""
+    """What retrieval needs from the vector store (``adapters.index.chroma.KnowledgeStore``)."""
 
     def sections(self) -> Iterable[StoredSection]:
         """Every section, with its vector."""

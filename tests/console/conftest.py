@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import Advisor
-from bot.server import build_web_app
+from adapters.composition import Advisor
+from adapters.http.server import build_web_app
 
 
 @dataclass

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from adapters.composition import Advisor
+from adapters.knowledge_runtime import KnowledgeRuntime
 from bot.answering.generated import GenerativeAnswerer
 from bot.answering.prompt import Prompts
 from bot.answering.providers import ProviderError, build_chat_model, settings_problems
-from bot.app import Advisor
 from bot.messages import AnswerReply, Inbound, Source
 from bot.router import Router
-from bot.runtime import KnowledgeRuntime
 from tests.conftest import make_settings
 from tests.generation.fake_openai import FakeOpenAI, Scripted, unused_port
 
@@ -216,7 +216,7 @@ def test_missing_settings_are_named() -> None:
 def test_cli_says_what_is_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import main
+    from adapters.cli.main import main
 
     monkeypatch.setenv("LLM_PROVIDER", "azure_openai")
     assert main(["ask", "anything"]) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.runtime import KnowledgeRuntime
+from adapters.knowledge_runtime import KnowledgeRuntime
 
 pytestmark = pytest.mark.integration
 

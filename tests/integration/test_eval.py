@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.runtime import KnowledgeRuntime
+from adapters.knowledge_runtime import KnowledgeRuntime
 from tests.eval_set import (
     Figures,
     OnTopic,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.embeddings import load_embeddings
-from bot.vectorstore import KnowledgeStore, open_store
+from adapters.index.chroma import KnowledgeStore, open_store
+from adapters.index.embeddings import load_embeddings
 from ingest.pipeline import MissingPathError, ingest
 from tests.conftest import make_settings
 

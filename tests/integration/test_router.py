@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.app import Advisor
+from adapters.composition import Advisor
 from bot.messages import (
     Action,
     ActionKind,

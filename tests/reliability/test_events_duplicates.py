@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Advisor
+from adapters.composition import Advisor
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
 from tests.slack.conftest import ServeFactory, serve, web_api  # noqa: F401 - fixtures

@@ -20,10 +20,10 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from adapters.composition import Advisor
+from adapters.http.server import build_web_app
 from bot.answering.generated import MAX_ANSWER_CHARS
 from bot.answering.prompt import Prompts
-from bot.app import Advisor
-from bot.server import build_web_app
 from tests.generation.fake_openai import FakeOpenAI, Scripted, running_in_thread
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally

@@ -18,9 +18,9 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from adapters.composition import Advisor
 from adapters.console.app import BROWSER_COOKIE
 from adapters.console.identity import SECRET_FILE
-from bot.app import Advisor
 from bot.router import VOTE_NOT_YOURS
 from tests.console.conftest import ConsoleServer, ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch

@@ -21,9 +21,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import assemble_advisor
+from adapters.composition import assemble_advisor
+from adapters.knowledge_runtime import KnowledgeRuntime
 from bot.router import STEP_NOT_SAVED, VOTE_NOT_SAVED
-from bot.runtime import KnowledgeRuntime
 from bot.store import SqliteStateStore
 from tests.conftest import make_settings
 from tests.console.conftest import ask, browser_client, press, serving

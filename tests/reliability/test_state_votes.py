@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.app import Advisor
+from adapters.composition import Advisor
 from bot.router import VOTE_NOT_YOURS
 from tests.console.conftest import ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch

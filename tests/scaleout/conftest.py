@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import KnowledgeRuntime
+from adapters.knowledge_runtime import KnowledgeRuntime
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.scaleout.servers import (
@@ -106,6 +106,6 @@ def server_settings(
 @pytest.fixture(scope="session")
 def server_runtime(server_settings: Settings) -> KnowledgeRuntime:
     """The real model over the Chroma server, with the built-in knowledge ingested into it."""
-    from bot.runtime import open_knowledge
+    from adapters.knowledge_runtime import open_knowledge
 
     return open_knowledge(server_settings, auto_ingest=True)

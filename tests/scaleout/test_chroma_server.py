@@ -13,13 +13,13 @@ import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from bot.app import Advisor, open_advisor
+from adapters.composition import Advisor, open_advisor
+from adapters.index.chroma import open_client
+from adapters.knowledge_runtime import KnowledgeRuntime, open_knowledge
+from adapters.storage.postgres import PostgresStateStore
 from bot.errors import BackendUnavailableError
 from bot.messages import Action, ActionKind, AnswerReply, Inbound, QuestionReply, ResultReply
-from bot.runtime import KnowledgeRuntime, open_knowledge
 from bot.settings import Settings
-from bot.store_postgres import PostgresStateStore
-from bot.vectorstore import open_client
 from tests.conftest import make_settings
 from tests.scaleout.servers import ChromaServer, free_port
 from tests.scaleout.token_gate import TokenGate
@@ -32,7 +32,7 @@ USER = ("console", "acme", "u-scale")
 def _cli(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "SCALE_ADVISOR_DATA_DIR": str(data_dir), **env}
     return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "adapters.cli.main", *args],
         capture_output=True,
         text=True,
         env=environment,

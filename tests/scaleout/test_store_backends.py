@@ -15,6 +15,8 @@ import psycopg
 import pytest
 
 import bot.store
+from adapters.storage import open_state_store
+from adapters.storage.postgres import PostgresStateStore
 from bot.errors import BackendUnavailableError
 from bot.store import (
     MAX_TURNS_PER_THREAD,
@@ -22,9 +24,7 @@ from bot.store import (
     SqliteStateStore,
     SqlStateStore,
     StateStore,
-    open_state_store,
 )
-from bot.store_postgres import PostgresStateStore
 from tests.conftest import make_settings
 from tests.unit.test_store import seen_first
 

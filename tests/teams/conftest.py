@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from adapters.composition import Advisor
 from adapters.teams.app import TeamsOptions, mount_teams
 from adapters.teams.auth import AuthOverrides
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.streaming import STREAM_INTERVAL
-from bot.app import Advisor
 from tests.generation.fake_openai import FakeOpenAI
 from tests.teams.activities import APP_ID
 from tests.teams.auth_server import LocalIssuer

@@ -13,10 +13,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from adapters.http.server import build_web_app
 from adapters.teams.app import TEAMS_KEY, mount_teams
 from adapters.teams.middleware import REFUSAL
 from bot.messages import Inbound, Reply
-from bot.server import build_web_app
 from tests.teams.activities import (
     APP_ID,
     CHANNEL,

@@ -1,6 +1,6 @@
 import logging
 
-from bot.logs import _access_level
+from adapters.http.request_log import _access_level
 
 
 def test_successful_webhook_deliveries_and_probes_are_debug() -> None:

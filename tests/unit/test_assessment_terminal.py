@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cli.terminal import print_questions_json, run_answers_file, run_interactive
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
-from bot.assessment.terminal import print_questions_json, run_answers_file, run_interactive
 from bot.store import SqliteStateStore
 
 SURVEY, ACTIONS = load_assessment()

@@ -41,5 +41,20 @@ def test_no_platform_sdk_outside_its_adapter(folder: str, forbidden: tuple[str, 
     assert offenders == []
 
 
+# The core reaches transports, databases, the vector store and the ingest pipeline only
+# through the protocols it defines; their implementations and the wiring live outside it.
+OUTSIDE_THE_CORE = ("aiohttp", "adapters", "ingest", "chromadb", "langchain_chroma", "psycopg")
+
+
+def test_the_core_imports_no_transport_database_index_or_adapter() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for module in imported_modules(path)
+        if module.split(".")[0] in OUTSIDE_THE_CORE
+    ]
+    assert offenders == []
+
+
 def test_the_check_sees_imports() -> None:
     assert "slack_bolt.app" in imported_modules(ROOT / "tests" / "unit" / "fixture_imports.py")

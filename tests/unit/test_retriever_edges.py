@@ -11,9 +11,9 @@ from collections.abc import Iterable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from adapters.index.embeddings import load_embeddings
 from bot.answering.index import Neighbour, StoredPhrasing, StoredSection
 from bot.answering.retrieval import HybridRetriever
-from bot.embeddings import load_embeddings
 from bot.settings import Settings
 
 

@@ -2,7 +2,7 @@
 
 No embedding model and no Chroma: retrieval is ``tests.fakes.FakeRetriever`` (or the
 real ``HybridRetriever`` over ``MemoryIndex`` and ``FakeEmbeddings``), so each test
-says what the knowledge base finds. The router is assembled as ``bot.app`` does it.
+says what the knowledge base finds. The router is assembled as ``adapters.composition`` does it.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _router(
     chat: ChatHandler | None = None,
     fallbacks: list[str] | None = None,
 ) -> Router:
-    """The router as ``bot.app.assemble_advisor`` builds it, over fakes."""
+    """The router as ``adapters.composition.assemble_advisor`` builds it, over fakes."""
     answerer = ExtractiveAnswerer(retriever)
     generator = None
     if chat is not None:

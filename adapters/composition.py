@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from adapters.knowledge_runtime import KnowledgeRuntime, Notify, open_knowledge, to_stderr
+from adapters.storage import open_state_store
 from bot.answering.generated import GenerativeAnswerer
 from bot.answering.providers import build_chat_model
 from bot.assessment.service import AssessmentService
@@ -13,9 +15,8 @@ from bot.assessment.survey import load_assessment
 from bot.etiquette import FollowUps
 from bot.metrics import AdvisorMetrics
 from bot.router import Router
-from bot.runtime import KnowledgeRuntime, Notify, open_knowledge, to_stderr
 from bot.settings import Settings
-from bot.store import StateStore, open_state_store
+from bot.store import StateStore
 
 
 def utc_now() -> datetime:

@@ -21,8 +21,8 @@ from bot.messages import AnswerReply
 from bot.settings import Settings, configure_offline
 
 if TYPE_CHECKING:
+    from adapters.knowledge_runtime import KnowledgeRuntime
     from bot.answering.generated import GenerativeAnswerer
-    from bot.runtime import KnowledgeRuntime
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
@@ -157,8 +157,8 @@ def answer_json(reply: AnswerReply) -> dict[str, object]:
 
 
 def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.app import open_generator
-    from bot.runtime import open_knowledge
+    from adapters.composition import open_generator
+    from adapters.knowledge_runtime import open_knowledge
 
     runtime = open_knowledge(settings)
     generator = open_generator(settings, runtime)
@@ -257,7 +257,7 @@ def _explain(
 
 
 def _cmd_ingest(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
-    from bot.runtime import open_knowledge
+    from adapters.knowledge_runtime import open_knowledge
     from ingest.pipeline import MissingPathError, collect_files
 
     try:
@@ -277,8 +277,8 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace, out: TextIO) -> in
 
 
 def _cmd_questions(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from adapters.cli.terminal import print_questions_json
     from bot.assessment.survey import load_survey
-    from bot.assessment.terminal import print_questions_json
 
     print_questions_json(load_survey(), out)
     return EXIT_OK
@@ -298,15 +298,15 @@ def _answers_mode(path: Path, quick_ids: set[str]) -> str:
 def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from datetime import UTC, datetime
 
-    from bot.assessment.service import AssessmentService
-    from bot.assessment.survey import load_assessment
-    from bot.assessment.terminal import (
+    from adapters.cli.terminal import (
         format_result,
         run_answers_file,
         run_interactive,
         write_chart,
     )
-    from bot.store import open_state_store
+    from adapters.storage import open_state_store
+    from bot.assessment.service import AssessmentService
+    from bot.assessment.survey import load_assessment
 
     survey, actions = load_assessment()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -318,8 +318,8 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
                 return run_answers_file(
                     service, args.answers, mode, out, chart_dir=settings.data_dir
                 )
+            from adapters.cli.terminal import read_answers
             from bot.assessment.service import AnswersError
-            from bot.assessment.terminal import read_answers
 
             try:
                 result = service.result_for_answers(mode, read_answers(args.answers, survey))
@@ -360,7 +360,7 @@ class _LazyAnswerer:
         self._runtime: object | None = None
 
     def answer_text(self, question: str) -> str:
-        from bot.runtime import KnowledgeRuntime, open_knowledge
+        from adapters.knowledge_runtime import KnowledgeRuntime, open_knowledge
 
         if self._runtime is None:
             self._runtime = open_knowledge(self._settings)
@@ -375,9 +375,9 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 
     from aiohttp import web
 
-    from bot.app import open_advisor
+    from adapters.composition import open_advisor
+    from adapters.http.server import build_web_app
     from bot.logs import configure_logging
-    from bot.server import build_web_app
 
     if args.host:
         settings.host = args.host
@@ -412,10 +412,10 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
 
 
 def _cmd_report(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    from adapters.storage import open_state_store
     from bot.assessment.survey import load_survey
     from bot.report import Period, format_text, report_from_store
     from bot.report_html import write_html
-    from bot.store import open_state_store
 
     if args.since and args.until and args.since > args.until:
         sys.stderr.write("scale-advisor report: --since is after --until\n")

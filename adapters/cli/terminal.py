@@ -1,6 +1,6 @@
 """The assessment in a terminal: the question bank as JSON, an answers file, or a dialog.
 
-``bot/cli.py`` calls these. Answers files and typed answers use option numbers
+``adapters/cli/main.py`` calls these. Answers files and typed answers use option numbers
 1-5 (1 = least mature), as shown on screen; the service works in option indexes
 0-4 underneath.
 """

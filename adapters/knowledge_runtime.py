@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from adapters.index.chroma import KnowledgeStore, open_client, open_store
+from adapters.index.embeddings import load_embeddings
 from bot.answering.coverage import CoverageRule
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.retrieval import HybridRetriever
-from bot.embeddings import load_embeddings
 from bot.settings import Settings
-from bot.vectorstore import KnowledgeStore, open_client, open_store
 from ingest.pipeline import IngestReport, ingest, knowledge_fingerprint, read_state
 from knowledge import GUIDANCE_DIR
 

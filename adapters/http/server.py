@@ -18,8 +18,8 @@ from functools import partial
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import Advisor
-from bot.logs import request_id_middleware
+from adapters.composition import Advisor
+from adapters.http.request_log import request_id_middleware
 
 log = logging.getLogger("scale_advisor.server")
 

@@ -1,0 +1,1 @@
+"""The knowledge index: Chroma and the embedding model."""
