@@ -1,6 +1,6 @@
 """Slack on the advisor's aiohttp server: bolt's ``AsyncApp`` in HTTP mode or Socket Mode.
 
-``bot.server.build_web_app`` calls ``mount_slack`` when Slack is configured. This
+``adapters.http.server.build_web_app`` calls ``mount_slack`` when Slack is configured. This
 module only wires the parts: the Web API client, the bolt app with its de-dup
 middleware and listeners, either ``POST /slack/events`` (``endpoint.py``) or a
 Socket Mode connection (``socket_mode.py``), and the replay of stored events nobody
@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.composition import Advisor
 from adapters.ledger import EventLedger
 from adapters.slack.allowlist import RefuseOtherWorkspaces, allowlist_from
 from adapters.slack.dedup import ClaimingApp, DropRepeatedEvents, RecentEvents
@@ -26,7 +27,6 @@ from adapters.slack.endpoint import EventQueue, EventsEndpoint, StoredEvents
 from adapters.slack.listeners import SlackListeners
 from adapters.slack.socket_mode import run_socket_mode
 from adapters.slack.work import BackgroundWork
-from bot.app import Advisor
 
 log = logging.getLogger("scale_advisor.slack")
 

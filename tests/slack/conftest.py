@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from slack_sdk.models.blocks import Block
 
-from bot.app import Advisor
-from bot.server import build_web_app
+from adapters.composition import Advisor
+from adapters.http.server import build_web_app
 from tests.slack.mock_web_api import MockSlackWebApi
 from tests.slack.signed_slack import BOT_TOKEN, SIGNING_SECRET, SignedSlack
 

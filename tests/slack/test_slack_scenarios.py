@@ -1,6 +1,6 @@
 """Slack end to end: signed requests into the served app over HTTP, replies at a mock Web API.
 
-Each test starts ``bot.server.build_web_app`` on a loopback port with Slack
+Each test starts ``adapters.http.server.build_web_app`` on a loopback port with Slack
 configured, plays Slack's side with signed requests (``signed_slack``), and reads
 what the advisor sent from the recording mock Web API (``mock_web_api``). Stopping
 the served app waits for work in flight, so "nothing was sent" can be asserted
@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.app import utc_now
+from adapters.composition import utc_now
 from bot.messages import Action, ActionKind, QuestionReply, ResultReply
 from tests.slack.conftest import Served, ServeFactory
 from tests.slack.mock_web_api import BOT_USER_ID, PNG_SIGNATURE, TEAM_ID, Call, MockSlackWebApi
@@ -537,7 +537,7 @@ async def test_acks_are_fast_while_answers_are_being_composed(
 async def test_socket_mode_replaces_the_http_endpoint(
     advisor_factory: Any, web_api: MockSlackWebApi
 ) -> None:
-    from bot.server import build_web_app
+    from adapters.http.server import build_web_app
 
     settings = {"slack_bot_token": "xoxb-test", "slack_api_url": web_api.base_url}
     http_mode = await build_web_app(advisor_factory(slack_signing_secret="s3cret", **settings))
