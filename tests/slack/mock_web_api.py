@@ -2,9 +2,13 @@
 
 Like slack-bolt's ``tests/mock_web_api_server``: point ``AsyncWebClient(base_url=...)``
 (our ``SLACK_API_URL``) at ``base_url`` and every call lands here, parsed and
-recorded in order. It can be told to answer one call with 429 + Retry-After, or
-to fail a method with a Slack error code. Also serves the file upload URL it hands
-out and a ``response_url`` for slash commands.
+recorded in order. It can be told to answer one call with 429 + Retry-After, to
+fail a method with a Slack error code (``disallow`` fails the AI app methods the way
+a workspace that does not allow them does), or to refuse messages carrying a block
+type (``refuse_blocks``). It keeps native streams as Slack does: started, appended
+to and stopped, in that order, and refused in a channel without the recipient.
+Also serves the file upload URL it hands out and a ``response_url`` for slash
+commands.
 """
 
 from __future__ import annotations
@@ -23,6 +27,26 @@ TEAM_ID = "T0SCALE"
 BOT_USER_ID = "UADVISOR"
 BOT_ID = "BADVISOR"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The Web API methods of Slack's AI apps: thread status, suggested prompts, streaming.
+AI_APP_METHODS = (
+    "assistant.threads.setStatus",
+    "assistant.threads.setSuggestedPrompts",
+    "chat.startStream",
+    "chat.appendStream",
+    "chat.stopStream",
+)
+MESSAGE_CALLS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.stopStream")
+
+
+@dataclass
+class Stream:
+    """A natively streamed message: its Markdown so far, and the blocks it was stopped with."""
+
+    channel: str
+    thread_ts: str
+    markdown: str = ""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    stopped: bool = False
 
 
 @dataclass
@@ -47,6 +71,8 @@ class MockSlackWebApi:
         self._failures: dict[tuple[str, str | None], str] = {}
         self._counter = itertools.count(1)
         self.admins: set[str] = set()  # user ids users.info calls workspace admins
+        self.streams: dict[str, Stream] = {}  # by the streamed message's ts
+        self._refused_blocks: set[str] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -90,6 +116,17 @@ class MockSlackWebApi:
         """Answer ``method`` (for one channel, or any) with ``{"ok": false, "error": ...}``."""
         self._failures[(method, channel)] = error
 
+    def disallow(
+        self, error: str = "not_allowed", methods: tuple[str, ...] = AI_APP_METHODS
+    ) -> None:
+        """Answer the AI app methods as a workspace that does not allow them does."""
+        for method in methods:
+            self.fail(method, error)
+
+    def refuse_blocks(self, block_type: str) -> None:
+        """Answer ``invalid_blocks`` to any message carrying a block of ``block_type``."""
+        self._refused_blocks.add(block_type)
+
     # --- reading what happened ------------------------------------------------------------
 
     def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
@@ -128,7 +165,11 @@ class MockSlackWebApi:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
         channel = params.get("channel") or params.get("channel_id")
-        error = self._failures.get((method, channel)) or self._failures.get((method, None))
+        error = (
+            self._failures.get((method, channel))
+            or self._failures.get((method, None))
+            or self._refusal(method, params)
+        )
         if error:
             self.calls.append(Call(method, params, status=400))
             return web.json_response({"ok": False, "error": error})
@@ -155,6 +196,8 @@ class MockSlackWebApi:
                 channel = "D" + channel[1:]
             ts = str(params.get("ts") or f"{1_700_000_000 + n}.{n:06d}")
             return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream"):
+            return self._stream(method, params, f"{1_700_000_000 + n}.{n:06d}")
         if method == "users.info":
             user = str(params.get("user", ""))
             admin = user in self.admins
@@ -176,6 +219,40 @@ class MockSlackWebApi:
                 "files": [{"id": f.get("id"), "title": f.get("title")} for f in files],
             }
         return {"ok": True}
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> str:
+        """The error Slack itself would answer this call with ("" for none)."""
+        blocks = params.get("blocks") or []
+        if method in MESSAGE_CALLS and any(b.get("type") in self._refused_blocks for b in blocks):
+            return "invalid_blocks"
+        channel = str(params.get("channel", ""))
+        if method == "chat.startStream" and not channel.startswith("D"):
+            # Outside a DM a stream is for someone: Slack wants the user and their team.
+            if not (params.get("recipient_user_id") and params.get("recipient_team_id")):
+                return "invalid_arguments"
+        if method in ("chat.appendStream", "chat.stopStream"):
+            stream = self.streams.get(str(params.get("ts", "")))
+            if stream is None or stream.stopped or stream.channel != channel:
+                return "message_not_in_streaming_state"
+        return ""
+
+    def _stream(self, method: str, params: dict[str, Any], new_ts: str) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if method == "chat.startStream":
+            ts = new_ts
+            self.streams[ts] = Stream(channel, str(params.get("thread_ts", "")))
+        else:
+            ts = str(params["ts"])
+        stream = self.streams[ts]
+        stream.markdown += str(params.get("markdown_text") or "") + "".join(
+            str(c.get("text", ""))
+            for c in params.get("chunks") or []
+            if c.get("type") == "markdown_text"
+        )
+        if method == "chat.stopStream":
+            stream.stopped = True
+            stream.blocks = list(params.get("blocks") or [])
+        return {"ok": True, "channel": channel, "ts": ts}
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
