@@ -15,7 +15,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
@@ -23,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack import buttons
+from adapters.slack.chat_text import chat_text
 from adapters.slack.mrkdwn import escape, split_text, to_mrkdwn, truncate
 from bot.messages import (
     ActionKind,
@@ -45,16 +49,25 @@ BUTTON_VALUE_LIMIT = 2000
 FALLBACK_TEXT_LIMIT = 3000
 SHORTENED = "_The rest was left out to keep this message within Slack's limits._"
 CHART_NOTE = "Your radar chart is posted with this result."
+HELPFUL = "Helpful"
+NOT_HELPFUL = "Not helpful"
+EXTRACTIVE = "extractive"  # AnswerReply.mode of an answer no language model wrote
 _DOT = "\u00b7"
 _ARROW = "\u203a"  # between a document's title and its section
 
 
 @dataclass(frozen=True)
 class SlackMessage:
-    """A message ready for ``chat.postMessage`` or ``chat.update``."""
+    """A message ready for ``chat.postMessage`` or ``chat.update``.
+
+    ``fallback_blocks``, when set, are the same message without blocks a workspace's
+    Slack may not accept yet (native feedback buttons): sent if it answers
+    ``invalid_blocks``.
+    """
 
     text: str
     blocks: list[dict[str, Any]]
+    fallback_blocks: list[dict[str, Any]] | None = None
 
 
 def render(reply: Reply) -> SlackMessage:
@@ -74,13 +87,38 @@ def notice_message(reply: NoticeReply) -> SlackMessage:
 
 
 def answer_message(reply: AnswerReply) -> SlackMessage:
-    """An answer: its text, numbered sources when covered, and feedback buttons."""
-    content: list[Block] = text_sections(reply.text)
+    """An answer: its text, numbered sources when covered, and feedback buttons.
+
+    The buttons are Slack's native feedback buttons; the message also carries the
+    classic buttons as its fallback, for a workspace whose Slack refuses the native
+    ones (``invalid_blocks``).
+    """
+    content = [*text_sections(reply.text), *_answer_notes(reply)]
+    return SlackMessage(
+        _fallback(reply.text),
+        fit_blocks(content, _answer_tail(reply, native=True)),
+        fit_blocks(content, _answer_tail(reply, native=False)),
+    )
+
+
+def answer_footer(reply: AnswerReply) -> list[dict[str, Any]]:
+    """The blocks under a streamed answer's text: notes, sources, See also, the AI note, votes."""
+    return fit_blocks(_answer_notes(reply), _answer_tail(reply, native=True))
+
+
+def _answer_notes(reply: AnswerReply) -> list[Block]:
+    """What follows an answer's text: its note, and its numbered sources when covered."""
+    notes: list[Block] = []
     if reply.note:
-        content.append(_context(escape(reply.note)))
+        notes.append(_context(escape(reply.note)))
     if reply.covered and reply.sources:
         lines = [f"[{s.number}] {_source_name(s.title, s.section)}" for s in reply.sources]
-        content.append(_context("*Sources*\n" + "\n".join(lines)))
+        notes.append(_context("*Sources*\n" + "\n".join(lines)))
+    return notes
+
+
+def _answer_tail(reply: AnswerReply, native: bool) -> list[Block]:
+    """What closes an answer and survives shortening: See also, the AI note, feedback."""
     tail: list[Block] = []
     if reply.covered and reply.related:
         # "See also": each button asks that section's question, as if typed.
@@ -93,16 +131,43 @@ def answer_message(reply: AnswerReply) -> SlackMessage:
                 ]
             )
         )
+    if reply.mode != EXTRACTIVE:  # a language model wrote it: say so
+        tail.append(_context(escape(chat_text().ai_generated_note)))
     if reply.answer_id:
-        tail.append(
-            ActionsBlock(
-                elements=[
-                    button("Helpful", buttons.feedback("up"), reply.answer_id),
-                    button("Not helpful", buttons.feedback("down"), reply.answer_id),
-                ]
+        tail.append(_native_feedback(reply.answer_id) if native else _feedback(reply.answer_id))
+    return tail
+
+
+def _native_feedback(answer_id: str) -> ContextActionsBlock:
+    """Slack's feedback buttons; the clicked one's value names the vote and the answer."""
+    return ContextActionsBlock(
+        elements=[
+            FeedbackButtonsElement(
+                action_id=buttons.native_feedback(),
+                positive_button=_feedback_button(HELPFUL, "up", answer_id),
+                negative_button=_feedback_button(NOT_HELPFUL, "down", answer_id),
             )
-        )
-    return SlackMessage(_fallback(reply.text), fit_blocks(content, tail))
+        ]
+    )
+
+
+def _feedback_button(label: str, vote: str, answer_id: str) -> FeedbackButtonObject:
+    return FeedbackButtonObject(
+        text=PlainTextObject(text=label),
+        accessibility_label=f"{label}: rate this answer",
+        # An answer id is 16 characters; the cap only guards a future, longer one.
+        value=truncate(buttons.feedback_value(vote, answer_id), BUTTON_VALUE_LIMIT),
+    )
+
+
+def _feedback(answer_id: str) -> ActionsBlock:
+    """The classic feedback buttons: one button per vote, the value the answer id."""
+    return ActionsBlock(
+        elements=[
+            button(HELPFUL, buttons.feedback("up"), answer_id),
+            button(NOT_HELPFUL, buttons.feedback("down"), answer_id),
+        ]
+    )
 
 
 def related_label(title: str) -> str:

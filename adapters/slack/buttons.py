@@ -6,6 +6,10 @@ a ``bot.messages.Action`` or a question to ask. An ``action_id`` is
 (one answer button per option). The value carries what the click refers to: the
 ``"assessment_id:question_id"`` of the question shown, the answer id for feedback,
 or the recommended question for "ask about this".
+
+Slack's native feedback buttons (a ``feedback_buttons`` element) are one element
+with one ``action_id`` for both votes; a click sends the chosen button's value, so
+that value carries the vote and the answer id: ``"up:<answer id>"``.
 """
 
 from __future__ import annotations
@@ -50,6 +54,16 @@ def feedback(vote: str) -> str:
     return f"{ActionKind.FEEDBACK.value}:{vote}"
 
 
+def native_feedback() -> str:
+    """The action id of the native ``feedback_buttons`` element (both votes)."""
+    return ActionKind.FEEDBACK.value
+
+
+def feedback_value(vote: str, answer_id: str) -> str:
+    """The value of a native feedback button: the vote and the answer it is about."""
+    return f"{vote}:{answer_id}"
+
+
 def ask_about(number: int) -> str:
     """The action id of the "ask about this" button of recommendation ``number``."""
     return f"{ASK}:{number}"
@@ -82,6 +96,9 @@ def decode(action_id: str, value: str) -> Click | None:
     kind = _KINDS.get(name)
     if kind is None:
         return None
+    if kind is ActionKind.FEEDBACK and not detail:
+        vote, _, answer_id = value.partition(":")  # a native feedback button
+        return Click(Action(kind, value=vote, ref=answer_id))
     if kind in (ActionKind.ASSESS_ANSWER, ActionKind.FEEDBACK):
         # The detail is the option index or the vote; the value is what it refers to.
         return Click(Action(kind, value=detail, ref=value))

@@ -20,10 +20,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from adapters.composition import Advisor
 from adapters.slack import buttons
+from adapters.slack.answering import ThreadAnswer, recipient_of
 from adapters.slack.blocks import render
+from adapters.slack.chat_text import ChatText, chat_text
 from adapters.slack.dedup import EventLedger
-from adapters.slack.delivery import CANNOT_POST_HERE, Sent, SlackDelivery
+from adapters.slack.delivery import CANNOT_POST_HERE, Recipient, Sent, SlackDelivery
 from adapters.slack.home import COMMAND, home_view
 from adapters.slack.inbound import (
     PLATFORM,
@@ -42,14 +45,12 @@ from adapters.slack.inbound import (
     message_place,
     workspace_key,
 )
-from adapters.slack.streaming import StreamingDraft
 from adapters.slack.work import BackgroundWork
-from bot.app import Advisor
 from bot.etiquette import is_settings_command
 from bot.messages import (
     Action,
     ActionKind,
-    AnswerReply,
+    Inbound,
     NoticeReply,
     QuestionReply,
     Reply,
@@ -78,11 +79,13 @@ class SlackListeners:
         delivery: SlackDelivery,
         ledger: EventLedger,
         work: BackgroundWork,
+        texts: ChatText | None = None,
     ) -> None:
         self._advisor = advisor
         self._delivery = delivery
         self._ledger = ledger
         self._work = work
+        self._texts = texts or chat_text()
 
     def register(self, bolt: AsyncApp) -> None:
         """Register every listener on a bolt app."""
@@ -94,19 +97,13 @@ class SlackListeners:
 
     # --- listeners: acknowledge and hand over ------------------------------------------
 
-    async def on_app_mention(
-        self, event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def on_app_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A mention in a channel: answer in the mention's thread."""
         if is_direct_message(event):
             return  # the DM's ``message`` event answers it
-        self._work.spawn(
-            self._converse(context, event, addressed=True), "app_mention"
-        )
+        self._work.spawn(self._converse(context, event, addressed=True), "app_mention")
 
-    async def on_message(
-        self, event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A DM, or a reply in a thread the advisor answered in."""
         if not is_from_person(event):
             return
@@ -147,11 +144,13 @@ class SlackListeners:
         await ack()
         self._work.spawn(self._click(_workspace(context), body, action), "button")
 
-    async def on_app_home_opened(
-        self, event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        """The App Home tab was opened: publish it with the user's latest result."""
-        if event.get("tab", "home") != "home" or not event.get("user"):
+    async def on_app_home_opened(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """App Home opened: the Home tab gets the user's latest result, Messages its prompts."""
+        tab = event.get("tab", "home")
+        if tab == "messages" and event.get("channel"):
+            self._work.spawn(self._suggest_prompts(str(event["channel"])), "app_home_opened")
+            return
+        if tab != "home" or not event.get("user"):
             return
         home = self._publish_home(_workspace(context), str(event["user"]))
         self._work.spawn(home, "app_home_opened")
@@ -180,13 +179,22 @@ class SlackListeners:
             await self._send(place, [NoticeReply(ATTACHMENTS_NOTE)])
             if not inbound.text:
                 return
-        # With an LLM the answer streams into a draft message, refreshed about once a second.
-        draft = StreamingDraft(self._delivery, place)
-        replies = await self._advisor.router.handle(inbound, on_partial=draft.show)
-        if draft.ts and replies and isinstance(replies[0], AnswerReply):
-            await self._delivery.update(place.channel, draft.ts, render(replies[0]))
-            replies = replies[1:]
-        await self._send(place, replies)
+        recipient = recipient_of(event, context.team_id)
+        await self._answer(inbound, place, recipient, is_direct_message(event))
+
+    async def _answer(
+        self, inbound: Inbound, place: Place, recipient: Recipient | None, direct: bool
+    ) -> None:
+        """Answer in the thread: a status meanwhile; with an LLM, the answer streams in."""
+        answer = ThreadAnswer(self._delivery, place, self._texts, recipient, direct)
+        answer.begin()
+        try:
+            replies = await self._advisor.router.handle(inbound, on_partial=answer.show)
+            rest = await answer.finish(replies)
+            if rest and (await self._send(place, rest)).ok:
+                answer.delivered()
+        finally:
+            await answer.close()
 
     async def _start(
         self, workspace: str, command: Mapping[str, Any], mode: str, respond: AsyncRespond
@@ -234,6 +242,12 @@ class SlackListeners:
         if isinstance(first, ResultReply) and first.chart_png:
             await self._delivery.upload_png(origin.beside, first.chart_png, CHART_COMMENT)
         await self._send(origin.beside, replies[1:])
+
+    async def _suggest_prompts(self, channel: str) -> None:
+        texts = self._texts
+        await self._delivery.suggest_prompts(
+            channel, texts.suggested_prompts_title, texts.suggested_prompts
+        )
 
     async def _publish_home(self, team_id: str, user_id: str) -> None:
         latest = await asyncio.to_thread(

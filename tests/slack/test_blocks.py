@@ -11,17 +11,21 @@ from adapters.slack import buttons
 from adapters.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
     SHORTENED,
+    answer_footer,
     answer_message,
     notice_message,
     question_message,
     render,
     result_message,
 )
+from adapters.slack.chat_text import chat_text
 from adapters.slack.home import home_view
 from adapters.slack.mrkdwn import split_text, to_mrkdwn, truncate
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
 from bot.messages import (
+    Action,
+    ActionKind,
     AnswerReply,
     NoticeReply,
     QuestionReply,
@@ -112,10 +116,52 @@ def test_answer_has_text_numbered_sources_and_feedback_buttons() -> None:
     assert "\u2022 Measure it. [2]" in text
     assert "*Sources*\n[1] Why AI pilots stall \u203a Organisational barriers" in text
     assert "[2] Phase 1: Prove value\n" not in text and text.endswith("[2] Phase 1: Prove value")
-    assert button(message.blocks, "feedback:up")["value"] == "a1b2c3"
-    assert button(message.blocks, "feedback:down")["value"] == "a1b2c3"
     assert message.text.startswith("Start with *one* pilot.")
     assert_within_block_kit_limits(message.blocks)
+
+
+def test_answer_votes_with_slacks_native_feedback_buttons_and_keeps_classic_ones_as_fallback() -> (
+    None
+):
+    message = answer_message(answer("Start with one pilot. [1]"))
+
+    votes = message.blocks[-1]
+    assert votes["type"] == "context_actions"
+    (element,) = votes["elements"]
+    assert element["type"] == "feedback_buttons"
+    assert element["positive_button"]["text"]["text"] == "Helpful"
+    # A click sends the clicked button's value: it decodes to the vote on this answer.
+    for side, vote in (("positive_button", "up"), ("negative_button", "down")):
+        click = buttons.decode(element["action_id"], element[side]["value"])
+        assert click == buttons.Click(Action(ActionKind.FEEDBACK, value=vote, ref="a1b2c3"))
+    assert "feedback:up" not in str(message.blocks)  # one set of votes, not two
+    # For a workspace whose Slack refuses the native block: the same answer, classic buttons.
+    assert message.fallback_blocks is not None
+    assert message.fallback_blocks[:-1] == message.blocks[:-1]
+    assert button(message.fallback_blocks, "feedback:up")["value"] == "a1b2c3"
+    assert button(message.fallback_blocks, "feedback:down")["value"] == "a1b2c3"
+    assert_within_block_kit_limits(message.fallback_blocks)
+
+
+def test_only_an_answer_a_language_model_wrote_carries_the_ai_note() -> None:
+    note = chat_text().ai_generated_note
+    assert note.startswith("AI-generated")
+    generated = answer_message(answer("Tier use cases by risk. [1]", mode="generated"))
+    extractive = answer_message(answer("Tier use cases by risk. [1]"))
+
+    assert note in block_text(generated.blocks)
+    assert generated.blocks[-2] == {"type": "context", "elements": [_mrkdwn(note)]}
+    assert note not in block_text(extractive.blocks)
+    # The footer of a streamed answer: everything but the text, the note included.
+    footer = answer_footer(replace(answer("Tier use cases by risk. [1]", mode="generated")))
+    assert "Tier use cases" not in block_text(footer)
+    assert "*Sources*" in block_text(footer) and note in block_text(footer)
+    assert footer[-1]["type"] == "context_actions"
+    assert_within_block_kit_limits(footer)
+
+
+def _mrkdwn(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
 
 
 RELATED = (
@@ -155,7 +201,7 @@ def test_long_answer_is_split_into_sections_of_at_most_3000_characters() -> None
     sections = [b for b in message.blocks if b["type"] == "section"]
     assert len(sections) >= 6
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)
-    assert message.blocks[-1]["type"] == "actions"  # the buttons close the message
+    assert message.blocks[-1]["type"] == "context_actions"  # the votes close the message
     assert_within_block_kit_limits(message.blocks)
 
 
@@ -165,10 +211,13 @@ def test_answer_too_long_for_50_blocks_is_shortened_and_keeps_its_buttons() -> N
     message = answer_message(answer(huge))
 
     assert len(message.blocks) == MAX_MESSAGE_BLOCKS
-    assert message.blocks[-1]["type"] == "actions"
+    assert message.blocks[-1]["type"] == "context_actions"
     assert SHORTENED in block_text(message.blocks[-3:])
     assert len(message.text) <= 3000
     assert_within_block_kit_limits(message.blocks)
+    assert message.fallback_blocks is not None
+    assert len(message.fallback_blocks) == MAX_MESSAGE_BLOCKS
+    assert message.fallback_blocks[-1]["type"] == "actions"
 
 
 def test_notice_is_a_section() -> None:
