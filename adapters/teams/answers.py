@@ -23,8 +23,8 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from adapters.teams.cards import ADAPTIVE_CARD_CONTENT_TYPE, clip, see_also_card
-from adapters.teams.chat_text import ChatText
 from adapters.teams.entities import JsonEntity
+from bot.chat_text import ChatText
 from bot.messages import AnswerReply, Source
 
 __all__ = ["MAX_CITATIONS", "answer_activity", "answer_markdown", "generated", "message_entity"]

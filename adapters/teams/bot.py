@@ -65,6 +65,8 @@ def default_answer_concurrency() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+MAX_INFORMATIVE_CHARS = 1000  # Teams refuses informative stream updates longer than this
+
 REPLY_DEFERRED = "scale_advisor.reply_deferred"
 """turn_state key set when the turn's replies will come as a proactive message."""
 
@@ -197,7 +199,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # Slack shows a status: "is reading the guidance…" needs its subject.
         name = str(getattr(getattr(activity, "recipient", None), "name", "") or "").strip()
         status = self._outbox.text.working_status
-        return f"{name} {status}" if name else status
+        return (f"{name} {status}" if name else status)[:MAX_INFORMATIVE_CHARS]
 
     async def _respond(
         self,

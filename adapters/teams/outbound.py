@@ -18,10 +18,10 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from adapters.teams.answers import answer_activity
 from adapters.teams.cards import ADAPTIVE_CARD_CONTENT_TYPE, render
-from adapters.teams.chat_text import ChatText
 from adapters.teams.feedback import ReplyLinks
 from adapters.teams.retry import RetryPolicy, brief, http_status, with_retries
 from adapters.teams.streaming import AnswerStream, stream_final
+from bot.chat_text import ChatText
 from bot.messages import AnswerReply, QuestionReply, Reply, ResultReply
 
 __all__ = ["Outbox", "card_activity"]

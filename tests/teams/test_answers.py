@@ -7,8 +7,8 @@ from dataclasses import replace
 from botbuilder.core import serializer_helper
 
 from adapters.teams.answers import MAX_CITATIONS, answer_activity
-from adapters.teams.chat_text import ChatText
 from adapters.teams.streaming import stream_final
+from bot.chat_text import ChatText
 from bot.messages import AnswerReply, Related, Source
 
 TEXT = ChatText.load()

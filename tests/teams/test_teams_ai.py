@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from adapters.teams.chat_text import ChatText
+from bot.chat_text import ChatText
 from tests.generation.fake_openai import FakeOpenAI, Scripted
 from tests.teams.activities import BOT_NAME, channel_mention, feedback_invoke, personal
 from tests.teams.conftest import llm_settings

@@ -1,0 +1,63 @@
+"""What the chat apps show around an answer, read from ``knowledge/ui.yaml`` (``chat``).
+
+The wording is content and lives with the rest of the advisor's words: the status
+shown while an answer is prepared, the note under an answer a language model wrote,
+and the prompts suggested when someone opens a new chat with the advisor. Each
+platform cuts them to its own limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from knowledge import KNOWLEDGE_ROOT
+
+__all__ = ["UI_FILE", "ChatText", "SuggestedPrompt", "chat_text"]
+
+UI_FILE = KNOWLEDGE_ROOT / "ui.yaml"
+
+
+@dataclass(frozen=True)
+class SuggestedPrompt:
+    """A prompt offered in a new chat: its label, and the message it sends."""
+
+    title: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChatText:
+    """The ``chat`` texts of the UI file."""
+
+    working_status: str
+    ai_generated_note: str
+    suggested_prompts_title: str
+    suggested_prompts: tuple[SuggestedPrompt, ...]
+
+    @classmethod
+    def load(cls, path: Path = UI_FILE) -> ChatText:
+        """Read the ``chat`` section of the UI text file."""
+        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["chat"]
+        return cls(
+            working_status=_one_line(data["working_status"]),
+            ai_generated_note=_one_line(data["ai_generated_note"]),
+            suggested_prompts_title=_one_line(data["suggested_prompts_title"]),
+            suggested_prompts=tuple(
+                SuggestedPrompt(_one_line(p["title"]), _one_line(p["message"]))
+                for p in data["suggested_prompts"]
+            ),
+        )
+
+
+@cache
+def chat_text() -> ChatText:
+    """The ``chat`` texts, read once on first use (not at import)."""
+    return ChatText.load()
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
