@@ -106,6 +106,10 @@ async def stack(
     """Start the served advisor with an LLM (``timeout`` is ``LLM_TIMEOUT``)."""
     web_api = MockSlackWebApi()
     await web_api.start()
+    # These cases read what Slack showed from posts and updates: a workspace without native
+    # streaming, so answers stream as a draft (tests/slack/test_slack_streaming.py covers
+    # the native stream, a refusal mid-stream included).
+    web_api.disallow(methods=("chat.startStream",))
     session = aiohttp.ClientSession()
     browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     servers: list[TestServer] = []

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 
 from bot.messages import ResultReply
+from tests.slack.agent_payloads import click_feedback, feedback_element
 from tests.slack.conftest import Served
 from tests.slack.mock_web_api import BOT_USER_ID, TEAM_ID, MockSlackWebApi
 from tests.slack.signed_slack import (
@@ -199,21 +200,10 @@ async def test_an_org_wide_install_keeps_results_for_app_home_and_votes(
     # A question by mention, and a vote on its answer by click: one user, one key.
     await slack.event(mention(COVERED, user="U1", channel="C1"), event_id=new_event_id())
     posts = await web_api.wait_for_calls("chat.postMessage", 2)
-    up = next(
-        e for e in _elements(posts[-1].params["blocks"]) if e["action_id"].startswith("feedback")
-    )
-    await slack.click(up["action_id"], up["value"], user="U1", channel="C1", message_ts="1.1")
+    votes = feedback_element(posts[-1].params["blocks"])
+    await click_feedback(slack, votes, True, user="U1", channel="C1", message_ts="1.1")
     deadline = time.monotonic() + 30
     while not served.advisor.store.feedback() and time.monotonic() < deadline:
         await web_api.wait_for(lambda _: True, timeout=0.1)
     [vote] = served.advisor.store.feedback()
     assert (vote["workspace"], vote["user"]) == (ENTERPRISE_ID, "U1")
-
-
-def _elements(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        element
-        for block in blocks
-        for element in block.get("elements", []) or []
-        if isinstance(element, dict) and "action_id" in element
-    ]
