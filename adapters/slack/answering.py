@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.slack.chat_text import ChatText
 from adapters.slack.delivery import Recipient, SlackDelivery
 from adapters.slack.inbound import Place, text_field
 from adapters.slack.status import ThreadStatus
 from adapters.slack.streaming import AnswerStream
+from bot.chat_text import ChatText
 from bot.messages import AnswerReply, Reply
 
 

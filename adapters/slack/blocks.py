@@ -26,8 +26,8 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack import buttons
-from adapters.slack.chat_text import chat_text
 from adapters.slack.mrkdwn import escape, split_text, to_mrkdwn, truncate
+from bot.chat_text import chat_text
 from bot.messages import (
     ActionKind,
     AnswerReply,

@@ -21,8 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.blocks import SlackMessage
-from adapters.slack.chat_text import SuggestedPrompt
 from adapters.slack.inbound import Place
+from bot.chat_text import SuggestedPrompt
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -32,6 +32,7 @@ CHART_ALT_TEXT = "Radar chart of your scores on each dimension of the scale chec
 # Errors that mean "you cannot post there", as opposed to "something broke".
 CANNOT_POST_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 INVALID_BLOCKS = "invalid_blocks"
+MAX_SUGGESTED_PROMPTS = 4  # assistant.threads.setSuggestedPrompts takes up to four
 # Markdown a native stream collects before it calls Slack: fewer calls (chat.appendStream
 # is rate limited) against text appearing sooner.
 STREAM_BUFFER = 128
@@ -130,7 +131,10 @@ class SlackDelivery:
             self._client.assistant_threads_setSuggestedPrompts(
                 channel_id=channel,
                 title=title,
-                prompts=[{"title": p.title, "message": p.message} for p in prompts],
+                prompts=[
+                    {"title": p.title, "message": p.message}
+                    for p in prompts[:MAX_SUGGESTED_PROMPTS]
+                ],
             ),
         )
 

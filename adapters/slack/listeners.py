@@ -24,7 +24,6 @@ from adapters.composition import Advisor
 from adapters.slack import buttons
 from adapters.slack.answering import ThreadAnswer, recipient_of
 from adapters.slack.blocks import render
-from adapters.slack.chat_text import ChatText, chat_text
 from adapters.slack.dedup import EventLedger
 from adapters.slack.delivery import CANNOT_POST_HERE, Recipient, Sent, SlackDelivery
 from adapters.slack.home import COMMAND, home_view
@@ -46,6 +45,7 @@ from adapters.slack.inbound import (
     workspace_key,
 )
 from adapters.slack.work import BackgroundWork
+from bot.chat_text import ChatText, chat_text
 from bot.etiquette import is_settings_command
 from bot.messages import (
     Action,

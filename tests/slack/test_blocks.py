@@ -18,11 +18,11 @@ from adapters.slack.blocks import (
     render,
     result_message,
 )
-from adapters.slack.chat_text import chat_text
 from adapters.slack.home import home_view
 from adapters.slack.mrkdwn import split_text, to_mrkdwn, truncate
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
+from bot.chat_text import chat_text
 from bot.messages import (
     Action,
     ActionKind,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters.slack.chat_text import UI_FILE, chat_text
+from bot.chat_text import UI_FILE, chat_text
 from tests.slack.agent_payloads import (
     agent_dm,
     click_feedback,

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from adapters.slack import buttons
-from adapters.slack.chat_text import chat_text
 from bot.answering.prompt import Prompts
+from bot.chat_text import chat_text
 from tests.generation.fake_openai import FakeOpenAI, Scripted
 from tests.slack.agent_payloads import agent_dm, feedback_element
 from tests.slack.conftest import Served, ServeFactory, assert_within_block_kit_limits
