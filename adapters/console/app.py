@@ -77,6 +77,9 @@ class Console:
 
 
 CONSOLE_KEY = web.AppKey("console", Console)
+# The browser's identity, worked out once per request (and the cookie to set, if new).
+BROWSER_ID_KEY = web.RequestKey("browser_id", str)
+NEW_COOKIE_KEY = web.RequestKey("browser_cookie", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -150,7 +153,7 @@ def _browser_id(request: web.Request) -> str:
     A cookie without this server's signature (forged, edited, or from before cookies
     were signed) names nobody: the browser starts afresh, as a new visitor.
     """
-    cached = request.get("browser_id")
+    cached = request.get(BROWSER_ID_KEY)
     if isinstance(cached, str):
         return cached
     browsers = request.app[CONSOLE_KEY].browsers
@@ -159,13 +162,13 @@ def _browser_id(request: web.Request) -> str:
     if browser_id is None:
         if cookie:  # the value itself is not logged: it is whatever the client sent
             log.info("console: a cookie without a valid signature; issuing a new identity")
-        browser_id, request["browser_cookie"] = browsers.issue()
-    request["browser_id"] = browser_id
+        browser_id, request[NEW_COOKIE_KEY] = browsers.issue()
+    request[BROWSER_ID_KEY] = browser_id
     return browser_id
 
 
 def _remember_browser(request: web.Request, response: web.StreamResponse) -> None:
-    issued = request.get("browser_cookie")
+    issued = request.get(NEW_COOKIE_KEY)
     if isinstance(issued, str) and not response.prepared:
         response.set_cookie(
             BROWSER_COOKIE,

@@ -80,7 +80,7 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     else:
         events = EventQueue(bolt)
         endpoint = EventsEndpoint(bolt, signing_secret, events, allowlist, ledger=ledger)
-        app.router.add_post(EVENTS_PATH, endpoint)
+        app.router.add_post(EVENTS_PATH, endpoint.__call__)  # a coroutine function, as aiohttp asks
         described = f"slack (HTTP mode, POST {EVENTS_PATH})"
 
     async def replay_stored(_: web.Application) -> None:

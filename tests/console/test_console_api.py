@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from yarl import URL
 
 from adapters.console.app import BROWSER_COOKIE, STATIC_DIR
 from adapters.console.charts import draw_stored_chart
@@ -176,7 +177,7 @@ async def test_a_quick_scale_check_by_buttons_ends_with_a_result_and_its_chart(
         assert response.status == 404  # another browser's chart is not served
 
     # Another replica (or a restart) redraws the chart from the stored history.
-    cookie = client.cookie_jar.filter_cookies(console_server.url)[BROWSER_COOKIE].value
+    cookie = client.cookie_jar.filter_cookies(URL(console_server.url))[BROWSER_COOKIE].value
     browser = cookie.partition(".")[0]  # the id; the signature follows the dot
     png = draw_stored_chart(
         console_server.advisor, ("console", "local", browser), result["assessment_id"]
@@ -234,7 +235,9 @@ async def test_bad_input_is_a_json_4xx_never_a_500(
     content_type: str,
     status: int,
 ) -> None:
-    data = body.encode() if isinstance(body, str) else body
+    raw = body.encode() if isinstance(body, str) else body
+    # A stream, not raw bytes: aiohttp warns that a megabyte of raw bytes blocks its loop.
+    data = io.BytesIO(raw) if raw is not None else None
     headers = {"Content-Type": content_type}
     async with client.request(method, path, data=data, headers=headers) as response:
         assert response.status == status
