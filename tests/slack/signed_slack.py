@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
@@ -95,8 +96,11 @@ class SignedSlack:
         if signed:
             all_headers["X-Slack-Request-Timestamp"] = stamp
             all_headers["X-Slack-Signature"] = signature(secret, stamp, text)
+        raw = body.encode() if isinstance(body, str) else body
         started = time.perf_counter()
-        async with self.session.post(self.url, data=body, headers=all_headers) as response:
+        # A stream, not raw bytes: aiohttp warns that a large raw body blocks its loop.
+        data = io.BytesIO(raw)
+        async with self.session.post(self.url, data=data, headers=all_headers) as response:
             answer = await response.text()
         return Response(response.status, answer, time.perf_counter() - started)
 
