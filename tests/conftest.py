@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +77,14 @@ def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[objec
     yield build
     for advisor in opened:
         advisor.close()
+
+
+@pytest.fixture
+async def model() -> AsyncIterator[object]:
+    """A local OpenAI-compatible chat model on loopback; serve with ``llm_settings(model)``."""
+    from tests.generation.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    await fake.start()
+    yield fake
+    await fake.stop()

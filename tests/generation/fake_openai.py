@@ -185,3 +185,8 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def llm_settings(model: FakeOpenAI) -> dict[str, Any]:
+    """Settings overrides that make the advisor generate its answers with ``model``."""
+    return {"llm_provider": "openai", "llm_model": "test-model", "llm_base_url": model.base_url}

@@ -8,7 +8,6 @@ a fake OpenAI-compatible provider writes the answer a few characters at a time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from adapters.slack import buttons
 from bot.answering.prompt import Prompts
 from bot.chat_text import chat_text
-from tests.generation.fake_openai import FakeOpenAI, Scripted
+from tests.generation.fake_openai import FakeOpenAI, Scripted, llm_settings
 from tests.slack.agent_payloads import agent_dm, feedback_element
 from tests.slack.conftest import Served, ServeFactory, assert_within_block_kit_limits
 from tests.slack.mock_web_api import TEAM_ID, MockSlackWebApi
@@ -32,16 +31,8 @@ STATUS = "assistant.threads.setStatus"
 
 
 @pytest.fixture
-async def model() -> AsyncIterator[FakeOpenAI]:
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def with_llm(serve: ServeFactory, model: FakeOpenAI) -> Served:
-    return await serve(llm_provider="openai", llm_model="test-model", llm_base_url=model.base_url)
+    return await serve(**llm_settings(model))
 
 
 def methods(web_api: MockSlackWebApi, ok_only: bool = True) -> list[str]:

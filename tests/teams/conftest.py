@@ -15,7 +15,6 @@ from adapters.teams.app import TeamsOptions, mount_teams
 from adapters.teams.auth import AuthOverrides
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.streaming import STREAM_INTERVAL
-from tests.generation.fake_openai import FakeOpenAI
 from tests.teams.activities import APP_ID
 from tests.teams.auth_server import LocalIssuer
 from tests.teams.credentials import StubCredentialsFactory
@@ -36,20 +35,6 @@ async def connector() -> AsyncIterator[MockConnector]:
     mock = await MockConnector().start()
     yield mock
     await mock.stop()
-
-
-@pytest.fixture
-async def model() -> AsyncIterator[FakeOpenAI]:
-    """A local OpenAI-compatible chat model; serve with ``llm_settings(model)``."""
-    fake = FakeOpenAI()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def llm_settings(model: FakeOpenAI) -> dict[str, Any]:
-    """Settings overrides that make the advisor generate answers with ``model``."""
-    return {"llm_provider": "openai", "llm_model": "test-model", "llm_base_url": model.base_url}
 
 
 class TeamsServer:

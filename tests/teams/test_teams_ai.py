@@ -12,9 +12,8 @@ import logging
 import pytest
 
 from bot.chat_text import ChatText
-from tests.generation.fake_openai import FakeOpenAI, Scripted
+from tests.generation.fake_openai import FakeOpenAI, Scripted, llm_settings
 from tests.teams.activities import BOT_NAME, channel_mention, feedback_invoke, personal
-from tests.teams.conftest import llm_settings
 
 pytestmark = pytest.mark.integration
 
