@@ -23,9 +23,9 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from adapters.knowledge_runtime import open_knowledge  # noqa: E402
+from benchmarks.eval_set import load_sets  # noqa: E402
 from benchmarks.stats import percentile  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.eval_set import load_sets  # noqa: E402
 
 
 def main() -> None:

@@ -39,9 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
-from benchmarks.stats import percentile  # noqa: E402
-from tests.slack.mock_web_api import MockSlackWebApi  # noqa: E402
-from tests.slack.signed_slack import (  # noqa: E402
+from benchmarks.peers.signed_slack import (  # noqa: E402
     BOT_TOKEN,
     JSON,
     SIGNING_SECRET,
@@ -51,6 +49,8 @@ from tests.slack.signed_slack import (  # noqa: E402
     new_event_id,
     signature,
 )
+from benchmarks.peers.slack_web_api import MockSlackWebApi  # noqa: E402
+from benchmarks.stats import percentile  # noqa: E402
 
 SLACK_ACK_LIMIT = 3.0
 ACK_P99_TARGET = 0.100

@@ -40,10 +40,10 @@ from aiohttp import web  # noqa: E402
 from adapters.composition import open_advisor  # noqa: E402
 from adapters.teams.app import TEAMS_KEY, TeamsOptions, mount_teams  # noqa: E402
 from adapters.teams.auth import AuthOverrides  # noqa: E402
-from tests.teams.activities import APP_ID, personal  # noqa: E402
-from tests.teams.auth_server import LocalIssuer  # noqa: E402
-from tests.teams.credentials import StubCredentialsFactory  # noqa: E402
-from tests.teams.mock_connector import MockConnector  # noqa: E402
+from benchmarks.peers.teams_activities import APP_ID, personal  # noqa: E402
+from benchmarks.peers.teams_connector import MockConnector  # noqa: E402
+from benchmarks.peers.teams_credentials import StubCredentialsFactory  # noqa: E402
+from benchmarks.peers.teams_issuer import LocalIssuer  # noqa: E402
 
 TEAMS_LIMIT = 15.0
 QUESTIONS = [

@@ -1,4 +1,4 @@
-"""Answer quality on the evaluation sets, per set and split (tests/eval_set.py).
+"""Answer quality on the evaluation sets, per set and split (benchmarks/eval_set.py).
 
 Prints, for each set's tuning and sealed parts: section hit@1 and hit@3, the share of
 facts found, on-topic questions wrongly refused, off-topic questions wrongly
@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from tests.eval_set import (  # noqa: E402
+from benchmarks.eval_set import (  # noqa: E402
     HEADER,
     SPLITS,
     EvalSet,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.knowledge_runtime import KnowledgeRuntime
-from tests.eval_set import (
+from benchmarks.eval_set import (
     Figures,
     OnTopic,
     Outcome,
@@ -57,7 +57,7 @@ def test_missing_facts_matches_alternatives_case_insensitively() -> None:
 
 
 def test_scoring_counts_a_refusal_as_a_miss_and_follows_moved_sections() -> None:
-    from tests.eval_set import EvalSet, OffTopic
+    from benchmarks.eval_set import EvalSet, OffTopic
 
     part = EvalSet(
         "t",

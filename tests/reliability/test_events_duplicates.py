@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from adapters.composition import Advisor
+from benchmarks.peers.slack_web_api import MockSlackWebApi
+from benchmarks.peers.teams_activities import APP_ID, personal
+from benchmarks.peers.teams_connector import MockConnector
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
 from tests.slack.conftest import ServeFactory, serve, web_api  # noqa: F401 - fixtures
-from tests.slack.mock_web_api import MockSlackWebApi
-from tests.teams.activities import APP_ID, personal
 from tests.teams.conftest import ServeTeams, connector, issuer, serve_teams  # noqa: F401
-from tests.teams.mock_connector import MockConnector
 
 SETTLE_SECONDS = 3.0  # after the first reply: time for a second, wrong one to show up
 

@@ -22,13 +22,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.composition import Advisor
 from adapters.http.server import build_web_app
-from bot.answering.generated import MAX_ANSWER_CHARS
-from bot.answering.prompt import Prompts
-from tests.generation.fake_openai import FakeOpenAI, Scripted, running_in_thread
-from tests.reliability.leaks import LeakWatch
-from tests.reliability.tally import Tally
-from tests.slack.mock_web_api import MockSlackWebApi
-from tests.slack.signed_slack import (
+from benchmarks.peers.signed_slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     SignedSlack,
@@ -36,6 +30,12 @@ from tests.slack.signed_slack import (
     mention,
     message,
 )
+from benchmarks.peers.slack_web_api import MockSlackWebApi
+from bot.answering.generated import MAX_ANSWER_CHARS
+from bot.answering.prompt import Prompts
+from tests.generation.fake_openai import FakeOpenAI, Scripted, running_in_thread
+from tests.reliability.leaks import LeakWatch
+from tests.reliability.tally import Tally
 
 pytestmark = pytest.mark.integration
 

@@ -17,16 +17,16 @@ from typing import Any
 
 import pytest
 
+from benchmarks.peers.signed_slack import JSON, direct_message, event_envelope, new_event_id
+from benchmarks.peers.slack_web_api import MockSlackWebApi
+from benchmarks.peers.teams_activities import personal
+from benchmarks.peers.teams_connector import MockConnector
 from bot.logs import configure_logging
 from tests.conftest import make_settings
 from tests.console.conftest import browser_client
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
 from tests.slack.conftest import ServeFactory
-from tests.slack.mock_web_api import MockSlackWebApi
-from tests.slack.signed_slack import JSON, direct_message, event_envelope, new_event_id
-from tests.teams.activities import personal
-from tests.teams.mock_connector import MockConnector
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from adapters.slack import buttons
-from tests.slack.mock_web_api import TEAM_ID
-from tests.slack.signed_slack import SignedSlack, direct_message, iter_elements, new_ts
+from benchmarks.peers.signed_slack import SignedSlack, direct_message, iter_elements, new_ts
+from benchmarks.peers.slack_web_api import TEAM_ID
 
 
 def agent_dm(text: str, *, user: str = "U1", **extra: Any) -> dict[str, Any]:

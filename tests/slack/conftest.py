@@ -14,8 +14,8 @@ from slack_sdk.models.blocks import Block
 
 from adapters.composition import Advisor
 from adapters.http.server import build_web_app
-from tests.slack.mock_web_api import MockSlackWebApi
-from tests.slack.signed_slack import BOT_TOKEN, SIGNING_SECRET, SignedSlack
+from benchmarks.peers.signed_slack import BOT_TOKEN, SIGNING_SECRET, SignedSlack
+from benchmarks.peers.slack_web_api import MockSlackWebApi
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 

@@ -20,6 +20,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.home import home_view
 from adapters.slack.mrkdwn import split_text, to_mrkdwn, truncate
+from benchmarks.peers.signed_slack import block_text, button, iter_elements
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
 from bot.chat_text import chat_text
@@ -36,7 +37,6 @@ from bot.messages import (
 )
 from bot.store import SqliteStateStore
 from tests.slack.conftest import assert_within_block_kit_limits
-from tests.slack.signed_slack import block_text, button, iter_elements
 
 SOURCES = (
     Source(1, "Why AI pilots stall", "Organisational barriers", "guidance/why.md", 0.6),

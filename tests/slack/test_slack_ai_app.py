@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from benchmarks.peers.signed_slack import block_text, button, new_ts
+from benchmarks.peers.slack_web_api import MockSlackWebApi
 from bot.chat_text import UI_FILE, chat_text
 from tests.slack.agent_payloads import (
     agent_dm,
@@ -22,8 +24,6 @@ from tests.slack.agent_payloads import (
     messages_tab_opened,
 )
 from tests.slack.conftest import Served
-from tests.slack.mock_web_api import MockSlackWebApi
-from tests.slack.signed_slack import block_text, button, new_ts
 from tests.slack.test_slack_threads import rich_text_mention
 
 pytestmark = pytest.mark.integration

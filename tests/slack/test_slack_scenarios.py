@@ -2,7 +2,7 @@
 
 Each test starts ``adapters.http.server.build_web_app`` on a loopback port with Slack
 configured, plays Slack's side with signed requests (``signed_slack``), and reads
-what the advisor sent from the recording mock Web API (``mock_web_api``). Stopping
+what the advisor sent from the recording mock Web API (``benchmarks.peers.slack_web_api``). Stopping
 the served app waits for work in flight, so "nothing was sent" can be asserted
 without sleeping.
 """
@@ -19,11 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from adapters.composition import utc_now
-from bot.messages import Action, ActionKind, QuestionReply, ResultReply
-from tests.slack.agent_payloads import feedback_answer_id
-from tests.slack.conftest import Served, ServeFactory
-from tests.slack.mock_web_api import BOT_USER_ID, PNG_SIGNATURE, TEAM_ID, Call, MockSlackWebApi
-from tests.slack.signed_slack import (
+from benchmarks.peers.signed_slack import (
     FORM,
     JSON,
     block_text,
@@ -34,6 +30,16 @@ from tests.slack.signed_slack import (
     new_event_id,
     new_ts,
 )
+from benchmarks.peers.slack_web_api import (
+    BOT_USER_ID,
+    PNG_SIGNATURE,
+    TEAM_ID,
+    Call,
+    MockSlackWebApi,
+)
+from bot.messages import Action, ActionKind, QuestionReply, ResultReply
+from tests.slack.agent_payloads import feedback_answer_id
+from tests.slack.conftest import Served, ServeFactory
 
 pytestmark = pytest.mark.integration
 

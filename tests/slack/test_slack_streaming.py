@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from adapters.slack import buttons
+from benchmarks.peers.signed_slack import block_text
+from benchmarks.peers.slack_web_api import TEAM_ID, MockSlackWebApi
 from bot.answering.prompt import Prompts
 from bot.chat_text import chat_text
 from tests.generation.fake_openai import FakeOpenAI, Scripted, llm_settings
 from tests.slack.agent_payloads import agent_dm, feedback_element
 from tests.slack.conftest import Served, ServeFactory, assert_within_block_kit_limits
-from tests.slack.mock_web_api import TEAM_ID, MockSlackWebApi
-from tests.slack.signed_slack import block_text
 from tests.slack.test_slack_threads import rich_text_mention
 
 pytestmark = pytest.mark.integration

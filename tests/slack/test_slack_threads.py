@@ -16,11 +16,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from bot.messages import ResultReply
-from tests.slack.agent_payloads import click_feedback, feedback_element
-from tests.slack.conftest import Served
-from tests.slack.mock_web_api import BOT_USER_ID, TEAM_ID, MockSlackWebApi
-from tests.slack.signed_slack import (
+from benchmarks.peers.signed_slack import (
     SignedSlack,
     block_text,
     button,
@@ -29,6 +25,10 @@ from tests.slack.signed_slack import (
     new_event_id,
     new_ts,
 )
+from benchmarks.peers.slack_web_api import BOT_USER_ID, TEAM_ID, MockSlackWebApi
+from bot.messages import ResultReply
+from tests.slack.agent_payloads import click_feedback, feedback_element
+from tests.slack.conftest import Served
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,10 @@ from adapters.teams.app import TeamsOptions, mount_teams
 from adapters.teams.auth import AuthOverrides
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.streaming import STREAM_INTERVAL
-from tests.teams.activities import APP_ID
-from tests.teams.auth_server import LocalIssuer
-from tests.teams.credentials import StubCredentialsFactory
-from tests.teams.mock_connector import MockConnector
+from benchmarks.peers.teams_activities import APP_ID
+from benchmarks.peers.teams_connector import MockConnector
+from benchmarks.peers.teams_credentials import StubCredentialsFactory
+from benchmarks.peers.teams_issuer import LocalIssuer
 
 DEFAULT = object()  # "sign a valid token" in TeamsServer.post
 

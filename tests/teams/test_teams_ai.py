@@ -11,9 +11,9 @@ import logging
 
 import pytest
 
+from benchmarks.peers.teams_activities import BOT_NAME, channel_mention, feedback_invoke, personal
 from bot.chat_text import ChatText
 from tests.generation.fake_openai import FakeOpenAI, Scripted, llm_settings
-from tests.teams.activities import BOT_NAME, channel_mention, feedback_invoke, personal
 
 pytestmark = pytest.mark.integration
 

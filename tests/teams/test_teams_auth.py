@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from tests.teams.activities import personal
-from tests.teams.auth_server import new_key
-from tests.teams.credentials import OUTBOUND_TOKEN
+from benchmarks.peers.teams_activities import personal
+from benchmarks.peers.teams_credentials import OUTBOUND_TOKEN
+from benchmarks.peers.teams_issuer import new_key
 
 pytestmark = pytest.mark.integration
 

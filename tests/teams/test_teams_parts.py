@@ -20,15 +20,15 @@ from adapters.teams.inbound import is_foreign_click, to_inbound
 from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.package import build_package, manifest_for, normalise_app_id
 from adapters.teams.retry import RetryPolicy, retry_after, with_retries
-from bot.messages import Action, ActionKind
-from tests.conftest import make_settings
-from tests.teams.activities import (
+from benchmarks.peers.teams_activities import (
     CHANNEL,
     channel_mention,
     channel_message,
     foreign_click,
     personal,
 )
+from bot.messages import Action, ActionKind
+from tests.conftest import make_settings
 
 APP_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 

@@ -16,8 +16,7 @@ from aiohttp import web
 from adapters.http.server import build_web_app
 from adapters.teams.app import TEAMS_KEY, mount_teams
 from adapters.teams.middleware import REFUSAL
-from bot.messages import Inbound, Reply
-from tests.teams.activities import (
+from benchmarks.peers.teams_activities import (
     APP_ID,
     CHANNEL,
     card_click,
@@ -25,6 +24,7 @@ from tests.teams.activities import (
     installed,
     personal,
 )
+from bot.messages import Inbound, Reply
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ import logging
 
 import pytest
 
+from benchmarks.peers.teams_activities import CHANNEL, channel_message, foreign_click, group_chat
 from bot.etiquette import FollowUpsTexts
-from tests.teams.activities import CHANNEL, channel_message, foreign_click, group_chat
 
 pytestmark = pytest.mark.integration
 

@@ -58,3 +58,13 @@ def test_the_core_imports_no_transport_database_index_or_adapter() -> None:
 
 def test_the_check_sees_imports() -> None:
     assert "slack_bolt.app" in imported_modules(ROOT / "tests" / "unit" / "fixture_imports.py")
+
+
+def test_benchmarks_import_the_project_never_the_tests() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / "benchmarks").rglob("*.py"))
+        for module in imported_modules(path)
+        if module.split(".")[0] == "tests"
+    ]
+    assert offenders == []

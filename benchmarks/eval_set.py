@@ -1,4 +1,4 @@
-"""The evaluation sets in tests/eval/ and how answers to them are scored.
+"""The evaluation sets in tests/eval/ (data the tests share) and how answers to them are scored.
 
 Three sets, each split into a ``tuning`` part (constants, phrasings and vocabulary may be
 chosen on it) and a ``sealed`` part (only measured):
@@ -28,7 +28,7 @@ import yaml
 
 from bot.answering.passages import section_label
 
-EVAL_DIR = Path(__file__).parent / "eval"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "eval"
 SET_FILES = {
     "realistic": EVAL_DIR / "realistic_set.yaml",
     "eval": EVAL_DIR / "eval_set.yaml",

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.slack.mock_web_api import BOT_USER_ID, TEAM_ID
+from benchmarks.peers.slack_web_api import BOT_USER_ID, TEAM_ID
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
