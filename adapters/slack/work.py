@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from adapters.ledger import current_claim
+from adapters.tasks import Tasks
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -28,7 +29,7 @@ class BackgroundWork:
 
     def __init__(self, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Tasks()
 
     @property
     def in_flight(self) -> int:
@@ -47,19 +48,13 @@ class BackgroundWork:
         claim = current_claim()
         if claim is not None:
             claim.adopt(task)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.keep(task)
 
     async def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for jobs in flight, then cancel the rest."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in pending:
-            task.cancel()
-        if pending:
-            log.warning("Slack: cancelled %d unfinished jobs at shutdown", len(pending))
-            await asyncio.gather(*pending, return_exceptions=True)
+        cancelled = await self._tasks.drain(timeout)
+        if cancelled:
+            log.warning("Slack: cancelled %d unfinished jobs at shutdown", cancelled)
 
     async def _run(self, job: Coroutine[Any, Any, None], name: str) -> None:
         try:

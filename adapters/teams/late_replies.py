@@ -16,6 +16,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from adapters.tasks import Tasks
 from adapters.teams.outbound import Outbox
 from adapters.teams.streaming import AnswerStream
 from bot.messages import NoticeReply, Reply
@@ -35,7 +36,7 @@ class LateReplies:
         self._adapter = adapter
         self._app_id = app_id
         self._outbox = outbox
-        self._pending: set[asyncio.Task[None]] = set()
+        self._pending = Tasks()
 
     @property
     def pending(self) -> int:
@@ -59,20 +60,14 @@ class LateReplies:
 
         """
         task = asyncio.create_task(self._finish(work, reference, clicked_card_id, stream))
-        self._pending.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._pending.discard)
+        self._pending.keep(task)
         return task
 
     async def drain(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for pending replies, then cancel the rest."""
-        if not self._pending:
-            return
-        _, unfinished = await asyncio.wait(set(self._pending), timeout=timeout)
-        for task in unfinished:
-            task.cancel()
-        if unfinished:
-            log.warning("teams: %d late replies cancelled at shutdown", len(unfinished))
-            await asyncio.gather(*unfinished, return_exceptions=True)
+        cancelled = await self._pending.drain(timeout)
+        if cancelled:
+            log.warning("teams: %d late replies cancelled at shutdown", cancelled)
 
     async def _finish(
         self,
