@@ -9,12 +9,11 @@ rule inside bolt, which is the only gate Socket Mode has.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from adapters.slack.gate import Gate
 from adapters.slack.payloads import COMMAND, EVENT_CALLBACK, Allowlist, addressee
 from bot.settings import Settings
 
@@ -26,24 +25,18 @@ def allowlist_from(settings: Settings) -> Allowlist:
     return Allowlist(settings.slack_team_allowlist, settings.slack_app_allowlist)
 
 
-class RefuseOtherWorkspaces(AsyncMiddleware):
+class RefuseOtherWorkspaces(Gate):
     """Stops a request for a workspace or app not allowed before any listener runs."""
 
     def __init__(self, allowlist: Allowlist) -> None:
         self._allowlist = allowlist
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # bolt calls it with this name
-    ) -> BoltResponse:
-        """Pass an allowed request on; answer 403 to any other."""
+    def stop(self, req: AsyncBoltRequest) -> BoltResponse | None:
+        """Pass an allowed request on (None); answer 403 to any other."""
         body = req.body
         kind = COMMAND if "command" in body else str(body.get("type") or EVENT_CALLBACK)
         refusal = self._allowlist.refusal(addressee(kind, body))
         if refusal is not None:
             log.warning("Slack: refused a request: %s", refusal.reason)
             return BoltResponse(status=refusal.status, body="")
-        return await next()
+        return None

@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.ledger import EventLedger
+from adapters.slack.gate import Gate
 
 __all__ = [
     "REPLAYED",
@@ -87,7 +87,7 @@ class RecentEvents:
         return True
 
 
-class DropRepeatedEvents(AsyncMiddleware):
+class DropRepeatedEvents(Gate):
     """Answers 200 to an event this process has seen before, without running a listener.
 
     It runs after bolt's signature check, so forged requests are never recorded.
@@ -96,23 +96,17 @@ class DropRepeatedEvents(AsyncMiddleware):
     def __init__(self, recent: RecentEvents) -> None:
         self._recent = recent
 
-    async def async_process(
-        self,
-        *,
-        req: AsyncBoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], Awaitable[BoltResponse]],  # bolt calls it with this name
-    ) -> BoltResponse:
-        """Pass a new event on; answer 200 to one seen before."""
+    def stop(self, req: AsyncBoltRequest) -> BoltResponse | None:
+        """Pass a new event on (None); answer 200 to one seen before."""
         event_id = req.body.get("event_id")
         if req.context.get(REPLAYED):
-            return await next()  # the ledger decides whether a replay is still owed
+            return None  # the ledger decides whether a replay is still owed
         if isinstance(event_id, str) and event_id and not self._recent.first_time(event_id):
             retry = req.headers.get("x-slack-retry-num", ["0"])[0]
             reason = req.headers.get("x-slack-retry-reason", [""])[0]
             log.info("Slack: repeated event %s acknowledged (retry %s %s)", event_id, retry, reason)
             return BoltResponse(status=200, body="")
-        return await next()
+        return None
 
 
 class ClaimingApp(AsyncApp):
