@@ -108,12 +108,10 @@ def check_request(content_type: str, body: bytes) -> Accepted | Rejection:
 
 
 def _check_json(text: str) -> Accepted | Rejection:
-    payload = _json_object(text)
-    if payload is None:
-        return Rejection(400, "body is not a JSON object")
-    kind = payload.get("type")
-    if not isinstance(kind, str):
-        return Rejection(400, "body has no type")
+    typed = _typed_object(text, "body")
+    if isinstance(typed, Rejection):
+        return typed
+    payload, kind = typed
     if kind == EVENT_CALLBACK:
         event = payload.get("event")
         if not isinstance(event, Mapping) or not isinstance(event.get("type"), str):
@@ -143,12 +141,10 @@ def _check_form(text: str) -> Accepted | Rejection:
 
 
 def _check_interaction(raw: str) -> Accepted | Rejection:
-    payload = _json_object(raw)
-    if payload is None:
-        return Rejection(400, "payload is not a JSON object")
-    kind = payload.get("type")
-    if not isinstance(kind, str):
-        return Rejection(400, "payload has no type")
+    typed = _typed_object(raw, "payload")
+    if isinstance(typed, Rejection):
+        return typed
+    payload, kind = typed
     if kind == "block_actions":
         user = payload.get("user")
         if not isinstance(user, Mapping) or not _text(user.get("id")):
@@ -184,6 +180,17 @@ def addressee(kind: str, payload: Mapping[str, Any]) -> Accepted:
 
 def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _typed_object(text: str, what: str) -> tuple[Mapping[str, Any], str] | Rejection:
+    """``text`` as a JSON object with its ``type``, or why it is not one (``what`` it is)."""
+    payload = _json_object(text)
+    if payload is None:
+        return Rejection(400, f"{what} is not a JSON object")
+    kind = payload.get("type")
+    if not isinstance(kind, str):
+        return Rejection(400, f"{what} has no type")
+    return payload, kind
 
 
 def _json_object(text: str) -> Mapping[str, Any] | None:
