@@ -12,11 +12,12 @@ from bot.answering.generated import GenerativeAnswerer
 from bot.answering.providers import build_chat_model
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
+from bot.door import AdvisorDoor
 from bot.etiquette import FollowUps
 from bot.metrics import AdvisorMetrics
+from bot.ports import AnswerLog, EventStore, StateStore
 from bot.router import Router
 from bot.settings import Settings
-from bot.store import StateStore
 
 
 def utc_now() -> datetime:
@@ -33,7 +34,17 @@ class Advisor:
     store: StateStore
     assessment: AssessmentService
     router: Router
-    follow_ups: FollowUps
+    door: AdvisorDoor
+
+    @property
+    def events(self) -> EventStore:
+        """The state store's event ledger: what channels keep until it is answered."""
+        return self.store
+
+    @property
+    def answer_log(self) -> AnswerLog:
+        """The state store's answers: which posted message carries which answer."""
+        return self.store
 
     def close(self) -> None:
         """Release the state store."""
@@ -80,8 +91,10 @@ def assemble_advisor(settings: Settings, knowledge: KnowledgeRuntime, store: Sta
     router = Router(
         knowledge.answerer, assessment, store, utc_now, generator=generator, metrics=metrics
     )
-    follow_ups = FollowUps(store, utc_now)
-    return Advisor(settings, knowledge, store, assessment, router, follow_ups)
+    door = AdvisorDoor(
+        router, assessment, FollowUps(store, utc_now), knowledge.answerer.ui.suggestions
+    )
+    return Advisor(settings, knowledge, store, assessment, router, door)
 
 
 def open_generator(

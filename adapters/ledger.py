@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from bot.store import StateStore
+from bot.ports import EventStore
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "Claim", "EventLedger", "current_claim"]
 
@@ -123,7 +123,7 @@ class EventLedger:
 
     def __init__(
         self,
-        store: StateStore,
+        store: EventStore,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:

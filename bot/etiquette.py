@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from bot.messages import Inbound
-from bot.store import StateStore
+from bot.ports import ConversationMemory
 from knowledge import KNOWLEDGE_ROOT
 
 __all__ = [
@@ -147,7 +147,7 @@ class FollowUps:
 
     def __init__(
         self,
-        store: StateStore,
+        store: ConversationMemory,
         clock: Callable[[], datetime],
         addressing: Addressing | None = None,
         window_seconds: float = FOLLOW_UP_WINDOW_SECONDS,

@@ -7,8 +7,12 @@ about any platform.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+PartialCallback = Callable[[str], Awaitable[None]]
+"""Called with an answer so far while it is being written (generated answers only)."""
 
 
 class ActionKind(StrEnum):

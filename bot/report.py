@@ -18,7 +18,7 @@ from typing import Any
 from bot.assessment.scoring import PHASES
 from bot.assessment.survey import Survey
 from bot.gaps import GapGroup, knowledge_gaps, normalise_question
-from bot.store import StateStore
+from bot.ports import StateStore, StoredResult
 
 __all__ = [
     "DimensionSummary",
@@ -143,36 +143,25 @@ def _where(row: Mapping[str, Any]) -> tuple[str, str]:
     return (str(row.get("platform", "")), str(row.get("workspace", "")))
 
 
-def _dimension_scores(result: Mapping[str, Any]) -> dict[str, float]:
-    stored = result.get("dimensions")
-    if not isinstance(stored, Mapping):
-        return {}
-    return {
-        str(k): float(v)
-        for k, v in stored.items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
-    }
-
-
-def _latest_per_team(results: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _latest_per_team(results: Iterable[StoredResult]) -> list[StoredResult]:
     """Each team's (user's) most recent result; retakes must not outvote other teams."""
-    latest: dict[tuple[str, str, str], tuple[datetime, Mapping[str, Any]]] = {}
+    latest: dict[tuple[str, str, str], tuple[datetime, StoredResult]] = {}
     oldest = datetime.min.replace(tzinfo=UTC)
     for result in results:
-        team = (*_where(result), str(result.get("user", "")))
-        when = parse_moment(result.get("completed_at")) or oldest
+        team = result.user_key
+        when = parse_moment(result.completed_at) or oldest
         if team not in latest or when >= latest[team][0]:
             latest[team] = (when, result)
     return [result for _, result in latest.values()]
 
 
 def _summarise_dimensions(
-    teams: list[Mapping[str, Any]], names: Mapping[str, str]
+    teams: list[StoredResult], names: Mapping[str, str]
 ) -> tuple[DimensionSummary, ...]:
     totals: dict[str, list[float]] = {}
     weakest: Counter[str] = Counter()
     for result in teams:
-        scores = _dimension_scores(result)
+        scores = result.dimensions
         if not scores:
             continue
         for dimension, score in scores.items():
@@ -189,7 +178,7 @@ def _summarise_dimensions(
 def build_report(
     answers: Iterable[Mapping[str, Any]],
     feedback: Iterable[Mapping[str, Any]],
-    results: Iterable[Mapping[str, Any]],
+    results: Iterable[StoredResult],
     dimension_names: Mapping[str, str],
     workspace: str | None = None,
     period: Period | None = None,
@@ -200,7 +189,7 @@ def build_report(
     Args:
         answers: ``StateStore.answers()`` rows (question, covered, created_at, ...).
         feedback: ``StateStore.feedback()`` rows (vote, created_at, ...).
-        results: ``StateStore.all_results()`` rows (phase, dimensions, completed_at, ...).
+        results: ``StateStore.all_results()``.
         dimension_names: Dimension id -> display name.
         workspace: Only this workspace (Slack team id, Teams tenant id, ``local``).
         period: Only these days; all time by default.
@@ -217,10 +206,15 @@ def build_report(
         if str(a.get("question", "")).strip() and _in_scope(a, workspace, period, "created_at")
     ]
     votes = [f for f in feedback if _in_scope(f, workspace, period, "created_at")]
-    completed = [r for r in results if _in_scope(r, workspace, period, "completed_at")]
+    completed = [
+        r
+        for r in results
+        if (workspace is None or r.workspace == workspace)
+        and period.contains(parse_moment(r.completed_at))
+    ]
     uncovered = [a for a in asked if not a.get("covered")]
     teams = _latest_per_team(completed)
-    phase_counts = Counter(str(r.get("phase", "")) for r in teams)
+    phase_counts = Counter(r.phase for r in teams)
     return UsageReport(
         workspace=workspace,
         period=period,
@@ -244,7 +238,7 @@ def build_report(
 def _per_workspace(
     asked: list[Mapping[str, Any]],
     votes: list[Mapping[str, Any]],
-    completed: list[Mapping[str, Any]],
+    completed: list[StoredResult],
 ) -> tuple[WorkspaceRow, ...]:
     counts: dict[tuple[str, str], Counter[str]] = {}
     for row in asked:
@@ -253,8 +247,8 @@ def _per_workspace(
         tally["not_covered"] += 0 if row.get("covered") else 1
     for row in votes:
         counts.setdefault(_where(row), Counter())[f"feedback_{row.get('vote')}"] += 1
-    for row in completed:
-        counts.setdefault(_where(row), Counter())["assessments"] += 1
+    for result in completed:
+        counts.setdefault(result.user_key[:2], Counter())["assessments"] += 1
     return tuple(
         WorkspaceRow(
             platform,

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.follow_up import answer_in_context
-from bot.answering.generated import GenerativeAnswerer, PartialCallback
+from bot.answering.generated import GenerativeAnswerer
 from bot.assessment.service import AssessmentService
 from bot.etiquette import FollowUpsCommand, FollowUpsTexts, follow_ups_command
 from bot.messages import (
@@ -33,11 +33,12 @@ from bot.messages import (
     AnswerReply,
     Inbound,
     NoticeReply,
+    PartialCallback,
     Reply,
 )
 from bot.metrics import AdvisorMetrics
+from bot.ports import StateStore
 from bot.small_talk import SmallTalk
-from bot.store import StateStore
 from bot.user_text import clean_text, too_long
 
 _SCALE_CHECK = re.compile(r"^/?scale[- ]?check(?:\s+(quick|full))?\s*$", re.IGNORECASE)

@@ -60,7 +60,7 @@ def advisor_factory(knowledge_runtime: object, tmp_path: Path) -> Iterator[objec
     """
     from adapters.composition import Advisor, assemble_advisor
     from adapters.knowledge_runtime import KnowledgeRuntime
-    from bot.store import SqliteStateStore
+    from adapters.storage.sqlite import SqliteStateStore
 
     assert isinstance(knowledge_runtime, KnowledgeRuntime)
     opened: list[Advisor] = []

@@ -8,7 +8,7 @@ the plumbing:
   returns the ``Retrieval`` (``by_keyword`` builds a handler from keyword -> passage).
 - ``FakeEmbeddings(handler)``: LangChain ``Embeddings`` (the ``QueryEmbedder`` port);
   ``handler(text)`` returns the vector (``bag_of_words`` builds one from a word list).
-- ``MemoryIndex(embeddings)``: the vector store's ``SearchIndex`` held in lists, for
+- ``MemoryIndex(embeddings)``: the vector store's ``VectorIndex`` held in lists, for
   the real ``HybridRetriever`` without Chroma.
 - ``FakeChatModel(handler=...)``: a LangChain chat model; ``handler(messages)``
   returns the reply's text or its streamed chunks, or raises as a failing model would.
@@ -30,10 +30,10 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from bot.answering.index import Neighbour, StoredPhrasing, StoredSection
 from bot.answering.passages import Passage
 from bot.answering.retrieval import OutOfScopeMatch, Retrieval
 from bot.answering.text import tokenize
+from bot.ports import Neighbour, StoredPhrasing, StoredSection
 
 # --- retrieval -------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ class FakeEmbeddings(Embeddings):
 
 
 class MemoryIndex:
-    """A ``SearchIndex`` held in lists; records are embedded by ``embeddings`` when added."""
+    """A ``VectorIndex`` held in lists; records are embedded by ``embeddings`` when added."""
 
     def __init__(self, embeddings: Embeddings) -> None:
         self._embeddings = embeddings

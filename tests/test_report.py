@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 
 from adapters.cli.main import main
+from adapters.storage.sqlite import SqliteStateStore
+from bot.ports import StoredResult
 from bot.report import Period, build_report, format_text, normalise_question
 from bot.report_html import render_html
-from bot.store import SqliteStateStore
 
 NAMES = {"strategy": "Strategy & value", "data": "Data", "platform": "Platform & MLOps"}
 PHASE_1, PHASE_2, PHASE_3 = (
@@ -40,15 +42,9 @@ def vote(value: str, when: str, workspace: str = "T1") -> dict[str, Any]:
 
 def result(
     user: str, phase: str, scores: dict[str, float], when: str, workspace: str = "T1"
-) -> dict[str, Any]:
-    return {
-        "platform": "slack",
-        "workspace": workspace,
-        "user": user,
-        "phase": phase,
-        "dimensions": scores,
-        "completed_at": when,
-    }
+) -> StoredResult:
+    stored = json.dumps({"phase": phase, "dimensions": scores})
+    return StoredResult.read(("slack", workspace, user), f"a-{user}-{when}", "full", when, stored)
 
 
 ANSWERS = [

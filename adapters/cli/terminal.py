@@ -26,8 +26,8 @@ from bot.messages import (
     Reply,
     ResultReply,
 )
+from bot.ports import UserKey
 from bot.settings import Settings
-from bot.store import UserKey
 
 __all__ = [
     "format_question",

@@ -33,13 +33,12 @@ from typing import Any
 from aiohttp import web
 
 from adapters.composition import Advisor
-from adapters.console.charts import ChartCache, draw_stored_chart
+from adapters.console.charts import ChartCache
 from adapters.console.identity import BrowserIds, console_secret
 from adapters.console.render import log_entries, render, render_all
 from bot.logs import current_request_id
-from bot.messages import Action, ActionKind, Inbound, NoticeReply, Reply, ResultReply
-from bot.router import HELP_TEXT
-from bot.store import UserKey
+from bot.messages import Action, ActionKind, Inbound, Reply, ResultReply
+from bot.ports import UserKey
 from bot.user_text import MAX_MESSAGE_CHARS, clean_text, too_long
 
 __all__ = ["API_PREFIX", "BROWSER_COOKIE", "mount_console"]
@@ -206,14 +205,8 @@ async def _welcome(request: web.Request) -> tuple[list[Reply], list[str]]:
     """What a visit opens with: help, a scale-check waiting where it was left, suggestions."""
     console = request.app[CONSOLE_KEY]
     user_key = _user_key(request)  # a first-time browser gets its id with the page
-    replies: list[Reply] = [NoticeReply(HELP_TEXT)]
-    current = await asyncio.to_thread(console.advisor.assessment.resume, user_key)
-    if current is not None:
-        replies += [NoticeReply("Your scale check is waiting where you left it:"), current]
-    suggestions = [
-        s for s in console.advisor.knowledge.answerer.ui.suggestions if s.rstrip().endswith("?")
-    ]
-    return replies, suggestions
+    welcome = await console.advisor.door.welcome(user_key)
+    return list(welcome.replies), list(welcome.suggestions)
 
 
 async def ask(request: web.Request) -> web.Response:
@@ -252,7 +245,7 @@ async def chart(request: web.Request) -> web.Response:
     user_key = _user_key(request)
     png = console.charts.get(user_key, assessment_id)
     if png is None:
-        png = await asyncio.to_thread(draw_stored_chart, console.advisor, user_key, assessment_id)
+        png = await console.advisor.door.chart(user_key, assessment_id)
     if not png:
         raise web.HTTPNotFound(text="no chart for that assessment")
     return web.Response(
@@ -306,7 +299,7 @@ def _inbound(
 
 async def _handle(request: web.Request, inbound: Inbound) -> web.Response:
     console = request.app[CONSOLE_KEY]
-    replies = await console.advisor.router.handle(inbound)
+    replies = await console.advisor.door.handle(inbound)
     for reply in replies:
         if isinstance(reply, ResultReply):
             console.charts.put(inbound.user_key, reply.assessment_id, reply.chart_png)

@@ -1,27 +1,22 @@
-"""Radar charts for the console: kept from the result just shown, or redrawn from the store.
+"""Radar charts for the console, kept from the result just shown.
 
 A result's PNG is kept in a small per-process cache when the result is rendered,
 so the page's ``<img>`` request is served at once. A chart not in the cache
 (another replica served the result, the process restarted, the cache moved on)
-is redrawn from the user's stored history, so it never depends on which process
-the browser reaches.
+is redrawn by the core from the user's stored history (``AdvisorDoor.chart``), so
+it never depends on which process the browser reaches.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
 
-from adapters.composition import Advisor
-from bot.assessment.chart import radar_png
-from bot.messages import DimensionScore
-from bot.store import UserKey
+from bot.ports import UserKey
 
-__all__ = ["ChartCache", "draw_stored_chart"]
+__all__ = ["ChartCache"]
 
 CACHED_CHARTS = 64
-RADAR_MIN_AXES = 3
 
 
 class ChartCache:
@@ -50,39 +45,3 @@ class ChartCache:
             if png is not None:
                 self._charts.move_to_end((user_key, assessment_id))
             return png
-
-
-def draw_stored_chart(advisor: Advisor, user_key: UserKey, assessment_id: str) -> bytes | None:
-    """Redraw a completed assessment's chart from the user's history, or None if unknown.
-
-    Only the user's own history is searched, so one browser cannot fetch another's
-    chart by guessing an id. The previous result, when there is one, is drawn
-    dashed, as it was when the result was first shown.
-    """
-    history = advisor.store.history(user_key)
-    position = next(
-        (i for i, r in enumerate(history) if r.get("assessment_id") == assessment_id), None
-    )
-    if position is None:
-        return None
-    scores = _scores(advisor, history[position])
-    if len(scores) < RADAR_MIN_AXES:
-        return None
-    previous = _dimension_values(history[position - 1]) if position > 0 else None
-    return radar_png(scores, previous or None)
-
-
-def _dimension_values(record: dict[str, Any]) -> dict[str, float]:
-    stored = record.get("dimensions")
-    if not isinstance(stored, dict):
-        return {}
-    return {str(k): float(v) for k, v in stored.items() if isinstance(v, int | float)}
-
-
-def _scores(advisor: Advisor, record: dict[str, Any]) -> list[DimensionScore]:
-    values = _dimension_values(record)
-    return [
-        DimensionScore(dimension_id=d.id, name=d.name, score=values[d.id])
-        for d in advisor.assessment.survey.dimensions
-        if d.id in values
-    ]

@@ -6,8 +6,8 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from bot.answering.index import Neighbour, StoredPhrasing, StoredSection
 from bot.errors import BackendUnavailableError
+from bot.ports import Neighbour, StoredPhrasing, StoredSection
 from bot.settings import Settings, configure_offline
 
 # chromadb's client-side token provider: sends "Authorization: Bearer <token>".

@@ -54,7 +54,7 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    ledger = EventLedger(advisor.store, settings.event_lease_seconds)
+    ledger = EventLedger(advisor.events, settings.event_lease_seconds)
     bolt = ClaimingApp(
         ledger=ledger,
         name="scale-advisor",

@@ -9,7 +9,6 @@ place), or the clicking user alone.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -46,7 +45,6 @@ from adapters.slack.inbound import (
 )
 from adapters.slack.work import BackgroundWork
 from bot.chat_text import ChatText, chat_text
-from bot.etiquette import is_settings_command
 from bot.messages import (
     Action,
     ActionKind,
@@ -166,13 +164,13 @@ class SlackListeners:
         inbound = message_inbound(workspace, event, context.bot_user_id)
         if not addressed:
             others = mentions_others(str(event.get("text") or ""), context.bot_user_id)
-            if not await self._advisor.follow_ups.answers(inbound, others):
+            if not await self._advisor.door.takes_up(inbound, others):
                 return  # people talking to each other: no reply at all
         # The event itself is claimed already (``ClaimingApp``); the message key joins that
         # claim and catches the same message delivered by a second event.
         if not await self._ledger.first_time(message_key(workspace, event)):
             return
-        if is_settings_command(inbound.text):
+        if self._advisor.door.asks_to_configure(inbound.text):
             inbound = replace(inbound, can_configure=await self._is_admin(inbound.user))
         place = message_place(event)
         if has_files(event):
@@ -189,7 +187,7 @@ class SlackListeners:
         answer = ThreadAnswer(self._delivery, place, self._texts, recipient, direct)
         answer.begin()
         try:
-            replies = await self._advisor.router.handle(inbound, on_partial=answer.show)
+            replies = await self._advisor.door.handle(inbound, on_partial=answer.show)
             rest = await answer.finish(replies)
             if rest and (await self._send(place, rest)).ok:
                 answer.delivered()
@@ -200,7 +198,7 @@ class SlackListeners:
         self, workspace: str, command: Mapping[str, Any], mode: str, respond: AsyncRespond
     ) -> None:
         inbound = command_inbound(workspace, command, Action(ActionKind.ASSESS_START, mode))
-        replies = await self._advisor.router.handle(inbound)
+        replies = await self._advisor.door.handle(inbound)
         sent = await self._send(Place(inbound.conversation), replies)
         if sent.error in CANNOT_POST_HERE:
             # Posting to the user's id opens the DM between the advisor and them.
@@ -216,10 +214,10 @@ class SlackListeners:
             return
         origin = click_origin(workspace, body)
         if click.action is None:  # "ask about this": a question asked by clicking
-            replies = await self._advisor.router.handle(click_inbound(origin, text=click.ask))
+            replies = await self._advisor.door.handle(click_inbound(origin, text=click.ask))
             await self._send(origin.place, replies)
             return
-        replies = await self._advisor.router.handle(click_inbound(origin, click.action))
+        replies = await self._advisor.door.handle(click_inbound(origin, click.action))
         kind = click.action.kind
         if kind is ActionKind.FEEDBACK:
             await self._tell(origin, replies)
@@ -250,9 +248,7 @@ class SlackListeners:
         )
 
     async def _publish_home(self, team_id: str, user_id: str) -> None:
-        latest = await asyncio.to_thread(
-            self._advisor.assessment.latest_result, (PLATFORM, team_id, user_id)
-        )
+        latest = await self._advisor.door.home((PLATFORM, team_id, user_id))
         await self._delivery.publish_home(user_id, home_view(latest))
 
     # --- sending ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The state store's implementations: SQLite (``bot.store``) and PostgreSQL (``postgres``).
+"""The state store's implementations: SQLite (``sqlite``) and PostgreSQL (``postgres``).
 
 ``open_state_store`` picks one from the settings; the core only knows the
 ``StateStore`` protocol.
@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from adapters.storage.sqlite import SqliteStateStore
 from bot.errors import BackendUnavailableError
+from bot.ports import StateStore
 from bot.settings import Settings
-from bot.store import SqliteStateStore, StateStore
 
 __all__ = ["POSTGRES_SCHEMES", "open_state_store"]
 

@@ -17,8 +17,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from adapters.storage.sql import Dialect, SqlStateStore, Transaction, apply_migrations
 from bot.errors import BackendUnavailableError
-from bot.store import Dialect, SqlStateStore, Transaction, apply_migrations
 
 __all__ = ["MIGRATION_LOCK_KEY", "POSTGRES", "PostgresStateStore"]
 

@@ -156,7 +156,7 @@ async def mount_teams(
             "Use this only for a local trial or the Bot Framework Emulator.",
             MESSAGES_PATH,
         )
-    outbox = Outbox(options.retry, links=ReplyLinks(advisor.store))
+    outbox = Outbox(options.retry, links=ReplyLinks(advisor.answer_log))
     adapter = build_adapter(settings, options.auth_overrides, outbox)
     late_replies = LateReplies(adapter, settings.microsoft_app_id.strip(), outbox)
     bot = AdvisorTeamsBot(

@@ -40,8 +40,7 @@ from adapters.teams.late_replies import LateReplies
 from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.outbound import Outbox
 from adapters.teams.streaming import STREAM_INTERVAL, AnswerStream
-from bot.answering.generated import PartialCallback
-from bot.messages import ActionKind, Inbound, Reply
+from bot.messages import ActionKind, Inbound, PartialCallback, Reply
 
 __all__ = [
     "DEFAULT_REPLY_BUDGET",
@@ -124,11 +123,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # every reply queues behind every answer; bounded, answers go out as they
         # are ready.
         self._answering = asyncio.Semaphore(answer_concurrency or default_answer_concurrency())
-        self._ledger = EventLedger(advisor.store, advisor.settings.event_lease_seconds)
-        self._feedback = NativeFeedback(ReplyLinks(advisor.store), self._answer)
+        self._ledger = EventLedger(advisor.events, advisor.settings.event_lease_seconds)
+        self._feedback = NativeFeedback(ReplyLinks(advisor.answer_log), self._answer)
         self._admins = advisor.settings.teams_admins
         # Only a language model's answer comes in parts; without one there is nothing to stream.
-        self._streams = advisor.router.generates
+        self._streams = advisor.door.streams
         self._stream_interval = stream_interval
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -154,7 +153,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         inbound = to_inbound(activity, admins=self._admins)
         clicked = activity.value is not None
         addressed = clicked or is_personal(activity) or mentions_bot(activity)
-        if not addressed and not await self._advisor.follow_ups.answers(
+        if not addressed and not await self._advisor.door.takes_up(
             inbound, mentions_others(activity)
         ):
             return  # people talking to each other: no reply at all
@@ -236,4 +235,4 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         self, inbound: Inbound, on_partial: PartialCallback | None = None
     ) -> list[Reply]:
         async with self._answering:
-            return await self._advisor.router.handle(inbound, on_partial=on_partial)
+            return await self._advisor.door.handle(inbound, on_partial=on_partial)

@@ -27,7 +27,7 @@ from botbuilder.schema import InvokeResponse
 
 from adapters.teams.inbound import to_inbound
 from bot.messages import Action, ActionKind, Inbound
-from bot.store import StateStore
+from bot.ports import AnswerLog
 
 __all__ = [
     "SUBMIT_ACTION",
@@ -103,7 +103,7 @@ def message_key(conversation_id: str, activity_id: str) -> str:
 class ReplyLinks:
     """Which answer each sent Teams message carries."""
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: AnswerLog) -> None:
         """Keep the links in ``store``."""
         self._store = store
 

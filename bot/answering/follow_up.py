@@ -25,7 +25,8 @@ from bot.messages import AnswerReply
 
 if TYPE_CHECKING:
     from bot.answering.extractive import ExtractiveAnswerer
-    from bot.answering.generated import GenerativeAnswerer, PartialCallback
+    from bot.answering.generated import GenerativeAnswerer
+    from bot.messages import PartialCallback
 
 _ELLIPSIS = re.compile(
     r"^\W*(and|but|also|or|so|then|plus|same|ok(ay)?\s+and|what\s+about|how\s+about|"

@@ -18,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from bot.answering.citations import (
     CitedAnswer,
@@ -38,11 +37,11 @@ from bot.answering.guard import leaks, looks_like_injection
 from bot.answering.passages import Passage
 from bot.answering.prompt import Prompts, answer_messages, rewrite_messages
 from bot.answering.providers import error_kind, error_summary
-from bot.messages import AnswerReply
+from bot.messages import AnswerReply, PartialCallback
+from bot.ports import ChatModel
 
 log = logging.getLogger("scale_advisor.generation")
 
-PartialCallback = Callable[[str], Awaitable[None]]
 MAX_REWRITE_CHARS = 400
 # The prompt asks for under 1,200 characters; a model that runs on is cut here, so no
 # reply (Slack message, Teams card, console body) grows with what the model sends.
@@ -67,7 +66,7 @@ class GenerativeAnswerer:
     def __init__(
         self,
         extractive: ExtractiveAnswerer,
-        model: Any,
+        model: ChatModel,
         timeout: float,
         prompts: Prompts | None = None,
         on_fallback: Callable[[str], None] | None = None,
@@ -163,8 +162,12 @@ class GenerativeAnswerer:
         shown_at = float("-inf")
         stream = self._model.astream(answer_messages(self._prompts, question, passages))
         # Leaving the block closes the stream, and with it the connection: once the answer
-        # is long enough, blocked or late, nothing more is read.
-        async with contextlib.aclosing(stream):
+        # is long enough, blocked or late, nothing more is read. (LangChain's streams are
+        # async generators, typed as mere iterators: closed when they can be.)
+        async with contextlib.AsyncExitStack() as closing:
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                closing.push_async_callback(close)
             while length < MAX_ANSWER_CHARS:
                 # Checked here too: a stream whose data is always ready never lets a timer run.
                 if loop.time() >= deadline:

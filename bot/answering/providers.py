@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import SecretStr
 
+from bot.ports import ChatModel
 from bot.settings import Settings
 
 PROVIDERS = ("none", "openai", "azure_openai", "ollama")
@@ -73,7 +72,7 @@ def settings_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def build_chat_model(settings: Settings) -> Any | None:
+def build_chat_model(settings: Settings) -> ChatModel | None:
     """The configured LangChain chat model, or None for the extractive answerer.
 
     Raises ``ProviderError`` naming what is missing: a setting, or the package extra.

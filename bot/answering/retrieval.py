@@ -13,16 +13,15 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.answering.classifier import SectionClassifier
 from bot.answering.fusion import Evidence, drop_near_duplicates, heading_terms, rank_score
-from bot.answering.index import SearchIndex, StoredPhrasing
 from bot.answering.passages import Passage
 from bot.answering.text import tokenize
+from bot.ports import QueryEmbedder, StoredPhrasing, VectorIndex
 
 # How many sections the dense search brings back before fusion, by text and by phrasing.
 SECTION_CANDIDATES = 16
@@ -30,14 +29,6 @@ PHRASING_CANDIDATES = 16
 CLASSIFIER_CANDIDATES = 3
 # The classifier's labels for out-of-scope kinds, apart from section ids.
 OUT_OF_SCOPE_LABEL = "out-of-scope:"
-
-
-class QueryEmbedder(Protocol):
-    """The embedding model's query side (LangChain ``Embeddings``)."""
-
-    def embed_query(self, text: str) -> list[float]:
-        """The vector of one query."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +125,7 @@ class HybridRetriever:
     store by ``refresh``; call it after an ingest.
     """
 
-    def __init__(self, index: SearchIndex, embeddings: QueryEmbedder) -> None:
+    def __init__(self, index: VectorIndex, embeddings: QueryEmbedder) -> None:
         self._index = index
         self._embeddings = embeddings
         self._lock = threading.Lock()

@@ -26,7 +26,7 @@ from bot.messages import (
     Reply,
     ResultReply,
 )
-from bot.store import StateStore, UserKey
+from bot.ports import AssessmentStore, StoredResult, UserKey
 
 __all__ = ["AnswersError", "AssessmentService", "Clock"]
 
@@ -46,7 +46,7 @@ class AssessmentService:
         self,
         survey: Survey,
         actions: Sequence[LibraryAction],
-        store: StateStore,
+        store: AssessmentStore,
         clock: Clock,
         new_id: Callable[[], str] | None = None,
     ) -> None:
@@ -128,11 +128,11 @@ class AssessmentService:
         if not history:
             return None
         latest = history[-1]
-        answers = _known_answers(self.survey, latest.get("answers"))
+        answers = _known_answers(self.survey, latest.answers)
         if not answers:
             return None
-        previous = _previous(history, str(latest["assessment_id"]))
-        return self._result(str(latest["assessment_id"]), place(self.survey, answers), previous)
+        previous = _previous(history, latest.assessment_id)
+        return self._result(latest.assessment_id, place(self.survey, answers), previous)
 
     def result_for_answers(self, mode: str, answers: Mapping[str, int]) -> ResultReply:
         """Score a complete set of answers without storing anything.
@@ -264,11 +264,9 @@ class AssessmentService:
         )
 
     def _result(
-        self, assessment_id: str, placement: Placement, previous: Mapping[str, Any] | None
+        self, assessment_id: str, placement: Placement, previous: StoredResult | None
     ) -> ResultReply:
-        before: dict[str, float] = {}
-        if previous is not None and isinstance(previous.get("dimensions"), dict):
-            before = {str(k): float(v) for k, v in previous["dimensions"].items()}
+        before = dict(previous.dimensions) if previous is not None else {}
         scores = tuple(
             DimensionScore(
                 dimension_id=d.id,
@@ -293,7 +291,7 @@ class AssessmentService:
             blockers=tuple(b.text for b in placement.blockers),
             recommendations=recommend(self.survey, self.actions, placement),
             chart_png=radar_png(scores, before or None),
-            previous_completed_at=str(previous["completed_at"]) if previous else None,
+            previous_completed_at=previous.completed_at if previous else None,
         )
 
 
@@ -313,8 +311,8 @@ def _result_dict(
     }
 
 
-def _previous(history: Sequence[dict[str, Any]], assessment_id: str) -> dict[str, Any] | None:
-    earlier = [r for r in history if r.get("assessment_id") != assessment_id]
+def _previous(history: Sequence[StoredResult], assessment_id: str) -> StoredResult | None:
+    earlier = [r for r in history if r.assessment_id != assessment_id]
     return earlier[-1] if earlier else None
 
 

@@ -17,7 +17,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from yarl import URL
 
 from adapters.console.app import BROWSER_COOKIE, STATIC_DIR
-from adapters.console.charts import draw_stored_chart
 from adapters.console.markup import to_html
 from bot.logs import REDACTED, configure_logging, redact, request_scope
 from bot.messages import Action, ActionKind, AnswerReply, Inbound, QuestionReply, ResultReply
@@ -179,8 +178,8 @@ async def test_a_quick_scale_check_by_buttons_ends_with_a_result_and_its_chart(
     # Another replica (or a restart) redraws the chart from the stored history.
     cookie = client.cookie_jar.filter_cookies(URL(console_server.url))[BROWSER_COOKIE].value
     browser = cookie.partition(".")[0]  # the id; the signature follows the dot
-    png = draw_stored_chart(
-        console_server.advisor, ("console", "local", browser), result["assessment_id"]
+    png = await console_server.advisor.door.chart(
+        ("console", "local", browser), result["assessment_id"]
     )
     assert png is not None and png.startswith(PNG_SIGNATURE)
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from adapters.storage.sqlite import SqliteStateStore
 from bot.assessment.survey import load_survey
-from bot.store import SqliteStateStore
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
 from bot.messages import Action, ActionKind, QuestionReply, ResultReply
-from bot.store import SqliteStateStore
+from adapters.storage.sqlite import SqliteStateStore
 
 db, mode, how_many, offset, ending = sys.argv[1:6]
 survey, actions = load_assessment()
@@ -95,11 +95,11 @@ def test_progress_survives_a_restart_and_nothing_is_lost(tmp_path: Path) -> None
     with SqliteStateStore(db) as store:
         assert store.load_progress(USER) is None
         (saved,) = store.history(USER)
-    assert saved["assessment_id"] == second["result"]["assessment_id"]
-    assert saved["mode"] == "full"
-    assert saved["answers"] == {**first["answered"], **second["answered"]}
-    assert set(saved["answers"]) == set(survey.question_ids("full"))
-    assert saved["phase"] == second["result"]["phase"]
+    assert saved.assessment_id == second["result"]["assessment_id"]
+    assert saved.mode == "full"
+    assert saved.answers == {**first["answered"], **second["answered"]}
+    assert set(saved.answers) == set(survey.question_ids("full"))
+    assert saved.phase == second["result"]["phase"]
     assert all(change is None for change in second["result"]["changes"].values())
 
 
@@ -112,10 +112,10 @@ def test_a_retake_in_a_new_process_shows_changes(tmp_path: Path) -> None:
     assert any(change != 0 for change in changes.values())
     with SqliteStateStore(db) as store:
         history = store.history(USER)
-    assert [h["assessment_id"] for h in history] == [
+    assert [h.assessment_id for h in history] == [
         first["result"]["assessment_id"],
         retake["result"]["assessment_id"],
     ]
-    assert retake["result"]["previous_completed_at"] == history[0]["completed_at"]
-    before, after = history[0]["dimensions"], history[1]["dimensions"]
+    assert retake["result"]["previous_completed_at"] == history[0].completed_at
+    before, after = history[0].dimensions, history[1].dimensions
     assert changes == {d: round(after[d] - before[d], 1) for d in after}

@@ -23,8 +23,8 @@ import pytest
 
 from adapters.composition import assemble_advisor
 from adapters.knowledge_runtime import KnowledgeRuntime
+from adapters.storage.sqlite import SqliteStateStore
 from bot.router import STEP_NOT_SAVED, VOTE_NOT_SAVED
-from bot.store import SqliteStateStore
 from tests.conftest import make_settings
 from tests.console.conftest import ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import SqliteStateStore
+from adapters.storage.sqlite import SqliteStateStore
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
 from tests.scaleout.replicas import Replica

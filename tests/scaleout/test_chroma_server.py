@@ -140,7 +140,7 @@ async def test_a_full_assessment_moves_between_replicas(two_replicas: list[Advis
     assert 3 <= len(result.recommendations) <= 5
     for replica in two_replicas:
         [latest] = replica.store.history(USER)
-        assert latest["assessment_id"] == question.assessment_id and latest["mode"] == "full"
+        assert latest.assessment_id == question.assessment_id and latest.mode == "full"
         assert replica.store.load_progress(USER) is None
 
 

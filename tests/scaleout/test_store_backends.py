@@ -14,17 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 
-import bot.store
+import adapters.storage.sql as sql_store
 from adapters.storage import open_state_store
 from adapters.storage.postgres import PostgresStateStore
+from adapters.storage.sql import MAX_TURNS_PER_THREAD, MIGRATIONS, SqlStateStore
+from adapters.storage.sqlite import SqliteStateStore
 from bot.errors import BackendUnavailableError
-from bot.store import (
-    MAX_TURNS_PER_THREAD,
-    MIGRATIONS,
-    SqliteStateStore,
-    SqlStateStore,
-    StateStore,
-)
+from bot.ports import StateStore
 from tests.conftest import make_settings
 from tests.unit.test_store import seen_first
 
@@ -159,11 +155,15 @@ def test_results_history_latest_and_all(store: SqlStateStore) -> None:
     store.save_result(ALICE, "a2", "full", {"phase_index": 2}, "2026-02-01T09:00:00+00:00")
     latest = store.latest_result(ALICE)
     assert latest is not None
-    assert (latest["assessment_id"], latest["phase_index"], latest["user"]) == ("a2", 2, "U1")
+    assert (latest.assessment_id, latest.details["phase_index"], latest.user_key[2]) == (
+        "a2",
+        2,
+        "U1",
+    )
     history = store.history(ALICE)
-    assert [h["assessment_id"] for h in history] == ["a1", "a2"]
-    assert history[0]["completed_at"] == first.isoformat() and history[0]["mode"] == "quick"
-    assert [(r["user"], r["assessment_id"]) for r in store.all_results()] == [
+    assert [h.assessment_id for h in history] == ["a1", "a2"]
+    assert history[0].completed_at == first.isoformat() and history[0].mode == "quick"
+    assert [(r.user_key[2], r.assessment_id) for r in store.all_results()] == [
         ("U1", "a1"),
         ("29:bob", "b1"),
         ("U1", "a2"),
@@ -174,7 +174,7 @@ def test_saving_the_same_result_twice_keeps_one(store: SqlStateStore) -> None:
     store.save_result(ALICE, "a1", "quick", {"v": 1}, "2026-01-01T00:00:00+00:00")
     store.save_result(ALICE, "a1", "quick", {"v": 2}, "2026-01-01T00:00:01+00:00")
     history = store.history(ALICE)
-    assert len(history) == 1 and history[0]["v"] == 2
+    assert len(history) == 1 and history[0].details["v"] == 2
 
 
 # --- answers and feedback ---------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_an_event_claimed_and_done_is_atomic_across_replicas(backend: Backend) -
 def test_the_event_ledger_keeps_only_the_latest(
     store: SqlStateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.store, "MAX_EVENTS", 5)
+    monkeypatch.setattr(sql_store, "MAX_EVENTS", 5)
     for n in range(8):
         assert seen_first(store, f"Ev{n}")
     assert [seen_first(store, f"Ev{n}") for n in range(3, 8)] == [False] * 5
@@ -362,7 +362,7 @@ def test_who_was_answered_in_a_thread_is_known_per_person_and_expires(
     with backend.open() as reopened:  # another replica sees it
         assert reopened.answered_in_thread("slack|T1|C1|100.1", "U1", 60.0, 5030.0) is True
     # Rows far older than any follow-up window are dropped by the next write.
-    store.note_answered("slack|T1|C2|1.1", "U3", 5000.0 + bot.store.THREAD_PEOPLE_KEPT_SECONDS + 1)
+    store.note_answered("slack|T1|C2|1.1", "U3", 5000.0 + sql_store.THREAD_PEOPLE_KEPT_SECONDS + 1)
     assert backend.query("SELECT COUNT(*) FROM thread_people") == [(1,)]
 
 
@@ -386,7 +386,7 @@ def test_a_posted_answer_links_its_message_to_its_answer(
     store.link_reply("teams:conv:m2", "ans2")
     assert store.linked_answer("teams:conv:m1") == "ans1"
     assert store.linked_answer("teams:conv:unknown") is None
-    monkeypatch.setattr(bot.store, "MAX_REPLY_LINKS", 2)  # a small bound, to see it applied
+    monkeypatch.setattr(sql_store, "MAX_REPLY_LINKS", 2)  # a small bound, to see it applied
     for n in range(3, 6):
         store.link_reply(f"teams:conv:m{n}", f"ans{n}")
     assert store.linked_answer("teams:conv:m1") is None  # the oldest links went first

@@ -20,6 +20,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.home import home_view
 from adapters.slack.mrkdwn import split_text, to_mrkdwn, truncate
+from adapters.storage.sqlite import SqliteStateStore
 from benchmarks.peers.signed_slack import block_text, button, iter_elements
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
@@ -35,7 +36,6 @@ from bot.messages import (
     ResultReply,
     Source,
 )
-from bot.store import SqliteStateStore
 from tests.slack.conftest import assert_within_block_kit_limits
 
 SOURCES = (

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from adapters.ledger import EventLedger
 from adapters.slack.dedup import event_key
-from bot.store import MAX_EVENT_ATTEMPTS, SqliteStateStore
+from adapters.storage.sql import MAX_EVENT_ATTEMPTS
+from adapters.storage.sqlite import SqliteStateStore
 
 EVENT = event_key("Ev0SCALE0001")
 MESSAGE = "slack-message:T0SCALE:C0SCALE:1800000001.000100"

@@ -295,7 +295,7 @@ async def test_assessment_survives_a_server_restart(
     assert result.params["blocks"][0]["text"]["text"] == "Your scale check result"
     await web_api.wait_for_calls("files.completeUploadExternal", 1)
     history = second.advisor.store.history(USER)
-    assert len(history) == 1 and len(history[0]["answers"]) == 7
+    assert len(history) == 1 and len(history[0].answers) == 7
 
 
 async def test_stale_and_foreign_clicks_are_refused_without_touching_the_message(

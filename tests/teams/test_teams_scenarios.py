@@ -218,7 +218,7 @@ async def test_scale_check_quick_by_card_clicks_to_the_result(serve_teams, conne
     assert "Recommended next steps" in texts(result)
     assert len(json.dumps(result).encode()) <= 28_000
     (stored,) = server.advisor.store.history(("teams", "tenant-a", "aad-user-1"))
-    assert stored["mode"] == "quick"
+    assert stored.mode == "quick"
 
 
 async def test_stale_click_is_rejected_and_changes_nothing(serve_teams, connector) -> None:
@@ -356,11 +356,14 @@ async def test_non_retryable_failure_is_not_retried(serve_teams, connector) -> N
     assert statuses[0] == 403 and statuses.count(403) == 1  # then only the apology
 
 
-class SlowRouter:
-    """The real router, late by ``delay`` seconds."""
+class SlowDoor:
+    """The real door into the core, its replies late by ``delay`` seconds."""
 
     def __init__(self, inner: Any, delay: float) -> None:
         self.inner, self.delay = inner, delay
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
     async def handle(self, inbound: Inbound, on_partial: Any = None) -> list[Reply]:
         await asyncio.sleep(self.delay)
@@ -369,7 +372,7 @@ class SlowRouter:
 
 async def test_slow_reply_is_finished_as_a_proactive_message(serve_teams, connector) -> None:
     server = await serve_teams(reply_budget=0.3)
-    server.advisor.router = SlowRouter(server.advisor.router, delay=1.5)
+    server.advisor.door = SlowDoor(server.advisor.door, delay=1.5)
     activity = personal(QUESTION, connector.url)
 
     started = time.monotonic()
@@ -397,7 +400,7 @@ async def test_slow_assessment_click_still_updates_the_card_proactively(
     await server.post(personal("scale-check quick", connector.url))
     first = connector.messages[0]
     connector.clear()
-    server.advisor.router = SlowRouter(server.advisor.router, delay=1.0)
+    server.advisor.door = SlowDoor(server.advisor.door, delay=1.0)
 
     status, _ = await server.post(
         card_click(button(first.card, "assess_answer", "1"), first.activity_id, connector.url)

@@ -6,6 +6,7 @@ from itertools import count
 
 import pytest
 
+from adapters.storage.sqlite import SqliteStateStore
 from bot.assessment.service import AnswersError, AssessmentService
 from bot.assessment.survey import Survey, load_assessment
 from bot.messages import (
@@ -16,7 +17,6 @@ from bot.messages import (
     Reply,
     ResultReply,
 )
-from bot.store import SqliteStateStore
 
 SURVEY, ACTIONS = load_assessment()
 USER = ("slack", "T1", "U1")
@@ -182,10 +182,10 @@ def test_finishing_saves_history_and_clears_progress(
     assert 3 <= len(result.recommendations) <= 5
     assert not service.has_active(USER)
     (saved,) = store.history(USER)
-    assert saved["assessment_id"] == result.assessment_id
-    assert saved["answers"] == {q: 2 for q in SURVEY.question_ids("quick")}
-    assert saved["phase_index"] == 1
-    assert saved["recommendations"] == [r.action_id for r in result.recommendations]
+    assert saved.assessment_id == result.assessment_id
+    assert saved.answers == {q: 2 for q in SURVEY.question_ids("quick")}
+    assert saved.details["phase_index"] == 1
+    assert saved.details["recommendations"] == [r.action_id for r in result.recommendations]
 
 
 def test_a_retake_shows_changes(service: AssessmentService, store: SqliteStateStore) -> None:
@@ -193,7 +193,7 @@ def test_a_retake_shows_changes(service: AssessmentService, store: SqliteStateSt
     second = complete(service, "quick", 3)
     assert second.assessment_id != first.assessment_id
     assert [d.change for d in second.dimensions] == [50.0] * 7
-    assert second.previous_completed_at == store.history(USER)[0]["completed_at"]
+    assert second.previous_completed_at == store.history(USER)[0].completed_at
     latest = service.latest_result(USER)
     assert latest is not None
     assert [d.score for d in latest.dimensions] == [75.0] * 7

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from adapters.cli.terminal import print_questions_json, run_answers_file, run_interactive
+from adapters.storage.sqlite import SqliteStateStore
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import load_assessment
-from bot.store import SqliteStateStore
 
 SURVEY, ACTIONS = load_assessment()
 USER = ("cli", "local", "me")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.storage.sqlite import SqliteStateStore
 from bot.etiquette import (
     Addressing,
     FollowUps,
@@ -15,7 +16,6 @@ from bot.etiquette import (
     is_settings_command,
 )
 from bot.messages import Action, ActionKind, Inbound
-from bot.store import SqliteStateStore
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 

@@ -12,13 +12,13 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from adapters.index.embeddings import load_embeddings
-from bot.answering.index import Neighbour, StoredPhrasing, StoredSection
 from bot.answering.retrieval import HybridRetriever
+from bot.ports import Neighbour, StoredPhrasing, StoredSection
 from bot.settings import Settings
 
 
 class MemoryIndex:
-    """A ``SearchIndex`` over lists held in memory, with exact cosine search."""
+    """A ``VectorIndex`` over lists held in memory, with exact cosine search."""
 
     def __init__(self, sections: list[StoredSection]) -> None:
         self._sections = sections

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage
 
+from adapters.storage.sqlite import SqliteStateStore
 from bot.answering import generated
 from bot.answering.extractive import ExtractiveAnswerer, Retriever
 from bot.answering.generated import GenerativeAnswerer
@@ -44,7 +45,6 @@ from bot.router import (
     Router,
 )
 from bot.small_talk import SmallTalk
-from bot.store import SqliteStateStore
 from bot.user_text import MAX_MESSAGE_CHARS
 from tests.fakes import (
     ChatHandler,

@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import (
-    MAX_TURNS_PER_THREAD,
-    MIGRATIONS,
-    SqliteStateStore,
-    SqlStateStore,
-    StateStore,
-)
+from adapters.storage.sql import MAX_TURNS_PER_THREAD, MIGRATIONS, SqlStateStore
+from adapters.storage.sqlite import SqliteStateStore
+from bot.ports import StateStore
 
 ALICE = ("slack", "T1", "U1")
 BOB = ("teams", "tenant", "29:bob")
@@ -92,13 +88,13 @@ def test_results_history_latest_and_all(store: SqliteStateStore) -> None:
     store.save_result(ALICE, "a2", "full", {"phase_index": 2}, "2026-02-01T09:00:00+00:00")
     latest = store.latest_result(ALICE)
     assert latest is not None
-    assert latest["assessment_id"] == "a2" and latest["phase_index"] == 2
-    assert latest["completed_at"] == "2026-02-01T09:00:00+00:00"
+    assert latest.assessment_id == "a2" and latest.details["phase_index"] == 2
+    assert latest.completed_at == "2026-02-01T09:00:00+00:00"
     history = store.history(ALICE)
-    assert [h["assessment_id"] for h in history] == ["a1", "a2"]
-    assert history[0]["completed_at"] == first.isoformat()
-    assert history[0]["mode"] == "quick"
-    assert [(r["user"], r["assessment_id"]) for r in store.all_results()] == [
+    assert [h.assessment_id for h in history] == ["a1", "a2"]
+    assert history[0].completed_at == first.isoformat()
+    assert history[0].mode == "quick"
+    assert [(r.user_key[2], r.assessment_id) for r in store.all_results()] == [
         ("U1", "a1"),
         ("29:bob", "b1"),
         ("U1", "a2"),
@@ -109,7 +105,7 @@ def test_saving_the_same_result_twice_keeps_one(store: SqliteStateStore) -> None
     store.save_result(ALICE, "a1", "quick", {"v": 1}, "2026-01-01T00:00:00+00:00")
     store.save_result(ALICE, "a1", "quick", {"v": 2}, "2026-01-01T00:00:01+00:00")
     history = store.history(ALICE)
-    assert len(history) == 1 and history[0]["v"] == 2
+    assert len(history) == 1 and history[0].details["v"] == 2
 
 
 def test_feedback_recorded_and_a_second_vote_replaces(store: SqliteStateStore) -> None:

@@ -1,9 +1,10 @@
-"""The state store: assessment progress and history, feedback, event de-dup, memory.
+"""The state store in SQL, written once for SQLite and PostgreSQL.
 
-``StateStore`` is the port. ``SqlStateStore`` holds every query, written once for
-both backends: ``SqliteStateStore`` here (stdlib ``sqlite3``, WAL journal), the
-embedded default, and ``PostgresStateStore`` (``adapters.storage.postgres``), which
-several replicas share. ``adapters.storage.open_state_store`` picks one from the settings.
+``SqlStateStore`` holds every query of the core's ``bot.ports.StateStore``;
+``adapters.storage.sqlite.SqliteStateStore`` (stdlib ``sqlite3``, WAL journal), the
+embedded default, and ``adapters.storage.postgres.PostgresStateStore``, which several
+replicas share, supply the connections. ``adapters.storage.open_state_store`` picks
+one from the settings.
 
 The schema is versioned: ``MIGRATIONS`` is applied at open, inside one
 transaction, and recorded in ``schema_version``. Its statements are templates;
@@ -18,36 +19,25 @@ stores are safe to use from threads and from several processes at once.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
-from bot.errors import StateStoreUnusableError
+from bot.ports import StoredResult, UserKey
 
 __all__ = [
     "MAX_EVENT_ATTEMPTS",
     "MAX_EVENTS",
     "MAX_TURNS_PER_THREAD",
     "MIGRATIONS",
-    "SQLITE",
     "Dialect",
     "SqlStateStore",
-    "SqliteStateStore",
-    "StateStore",
     "Transaction",
-    "UserKey",
     "apply_migrations",
 ]
-
-UserKey = tuple[str, str, str]
-"""(platform, workspace, user)."""
 
 MAX_TURNS_PER_THREAD = 20
 MAX_EVENTS = 10_000
@@ -87,14 +77,6 @@ class Dialect:
             rowid_column=self.rowid_column,
         )
 
-
-SQLITE = Dialect(
-    name="sqlite",
-    serial_key="INTEGER PRIMARY KEY AUTOINCREMENT",
-    double="REAL",
-    utc_now_text="(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-    rowid_column="",
-)
 
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (
@@ -216,141 +198,6 @@ def current_version(tx: Transaction) -> int:
     return int(version) if version is not None else 0
 
 
-class StateStore(Protocol):
-    """Everything the advisor persists, keyed by user or thread."""
-
-    def record_answer(
-        self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
-    ) -> None:
-        """Keep an answer that was given."""
-        ...
-
-    def get_answer(self, answer_id: str) -> dict[str, Any] | None:
-        """An answer recorded earlier, or None."""
-        ...
-
-    def answers(self) -> list[dict[str, Any]]:
-        """Every recorded answer, oldest first."""
-        ...
-
-    def load_progress(self, user_key: UserKey) -> dict[str, Any] | None:
-        """The stored in-progress assessment state, or None."""
-        ...
-
-    def save_progress(self, user_key: UserKey, state_dict: dict[str, Any]) -> None:
-        """Store (replace) the in-progress assessment state."""
-        ...
-
-    def clear_progress(self, user_key: UserKey) -> None:
-        """Forget the in-progress assessment state."""
-        ...
-
-    def save_result(
-        self,
-        user_key: UserKey,
-        assessment_id: str,
-        mode: str,
-        result_dict: dict[str, Any],
-        completed_at: datetime | str,
-    ) -> None:
-        """Add a completed assessment to the user's history (idempotent per id)."""
-        ...
-
-    def latest_result(self, user_key: UserKey) -> dict[str, Any] | None:
-        """The most recent completed result, or None."""
-        ...
-
-    def history(self, user_key: UserKey) -> list[dict[str, Any]]:
-        """All completed results of one user, oldest first."""
-        ...
-
-    def all_results(self) -> list[dict[str, Any]]:
-        """Every completed result of every user, oldest first (for reports)."""
-        ...
-
-    def record_feedback(
-        self,
-        user_key: UserKey,
-        answer_id: str,
-        vote: str,
-        question: str,
-        answer: str,
-        comment: str = "",
-    ) -> None:
-        """Record a vote on an answer (a second vote by the same user replaces the first)."""
-        ...
-
-    def feedback(self) -> list[dict[str, Any]]:
-        """All recorded feedback, oldest first."""
-        ...
-
-    def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
-        """Keep an acknowledged event's body until it is answered; True if it was new."""
-        ...
-
-    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Claim an event for ``owner``; True if it was free, or its claim lapsed."""
-        ...
-
-    def renew_events(
-        self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
-    ) -> int:
-        """Extend ``owner``'s leases; how many of ``event_ids`` it still holds."""
-        ...
-
-    def finish_events(self, event_ids: Sequence[str], owner: str, done: bool) -> None:
-        """Mark ``owner``'s claims done, or (``done=False``) give them up for another try."""
-        ...
-
-    def pending_events(self, prefix: str, now: float, limit: int) -> list[tuple[str, str]]:
-        """Stored events nobody answered or holds: (event id, body), oldest first."""
-        ...
-
-    def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
-        """Add one turn to a thread's memory."""
-        ...
-
-    def recent_turns(
-        self, thread_key: str, limit: int, max_age_seconds: float, now: datetime | float
-    ) -> list[tuple[str, str]]:
-        """Up to ``limit`` (role, text) turns no older than ``max_age_seconds``, oldest first."""
-        ...
-
-    def note_answered(self, thread_key: str, user: str, now: datetime | float) -> None:
-        """Remember that the advisor answered ``user`` in a thread, and when."""
-        ...
-
-    def answered_in_thread(
-        self, thread_key: str, user: str, max_age_seconds: float, now: datetime | float
-    ) -> bool:
-        """Whether the advisor answered ``user`` in the thread within ``max_age_seconds``."""
-        ...
-
-    def set_follow_ups(self, conversation_key: str, enabled: bool) -> None:
-        """Turn follow-ups without a mention on or off in one channel."""
-        ...
-
-    def follow_ups_enabled(self, conversation_key: str) -> bool:
-        """Whether follow-ups without a mention are answered in a channel (default: yes)."""
-        ...
-
-    def link_reply(self, message_key: str, answer_id: str) -> None:
-        """Remember which answer a posted message carries (the platform's message id)."""
-        ...
-
-    def linked_answer(self, message_key: str) -> str | None:
-        """The answer id a posted message carries, or None."""
-        ...
-
-    def probe_write(self) -> None:
-        """Commit a write that leaves nothing behind; raises when the store cannot write."""
-        ...
-
-    def close(self) -> None:
-        """Release the store's connections."""
-        ...
-
-
 class SqlStateStore(ABC):
     """``StateStore`` in SQL shared by every backend; subclasses supply the connections."""
 
@@ -423,7 +270,7 @@ class SqlStateStore(ABC):
             (*user_key, assessment_id, mode, json.dumps(result_dict), when),
         )
 
-    def latest_result(self, user_key: UserKey) -> dict[str, Any] | None:
+    def latest_result(self, user_key: UserKey) -> StoredResult | None:
         """The most recent completed result, or None."""
         rows = self._all(
             'SELECT * FROM results WHERE platform = ? AND workspace = ? AND "user" = ? '
@@ -432,7 +279,7 @@ class SqlStateStore(ABC):
         )
         return _result(rows[0]) if rows else None
 
-    def history(self, user_key: UserKey) -> list[dict[str, Any]]:
+    def history(self, user_key: UserKey) -> list[StoredResult]:
         """All completed results of one user, oldest first."""
         rows = self._all(
             'SELECT * FROM results WHERE platform = ? AND workspace = ? AND "user" = ? ORDER BY id',
@@ -440,7 +287,7 @@ class SqlStateStore(ABC):
         )
         return [_result(r) for r in rows]
 
-    def all_results(self) -> list[dict[str, Any]]:
+    def all_results(self) -> list[StoredResult]:
         """Every completed result of every user, oldest first (for reports)."""
         return [_result(r) for r in self._all("SELECT * FROM results ORDER BY id", ())]
 
@@ -720,130 +567,14 @@ def _trim_events(tx: Transaction) -> None:
     )
 
 
-def _enable_wal(db: sqlite3.Connection, attempts: int = 300) -> None:
-    """Switch to WAL; it needs a moment alone with the file, so retry while others hold it.
-
-    SQLite answers "database is locked" at once (without the busy timeout) when another
-    process is mid-transaction as the journal mode changes, e.g. replicas starting together.
-    """
-    for _ in range(attempts - 1):
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error):
-                raise
-            time.sleep(0.1)
-    db.execute("PRAGMA journal_mode=WAL")
-
-
-class SqliteStateStore(SqlStateStore):
-    """``StateStore`` on one SQLite file (or ``":memory:"``).
-
-    One connection is shared behind a lock; WAL lets several processes share the
-    file, and ``BEGIN IMMEDIATE`` makes every write (and the migration) take the
-    database's write lock first.
-    """
-
-    dialect = SQLITE
-
-    def __init__(self, path: Path | str) -> None:
-        """Open (creating if needed) the database and apply pending migrations.
-
-        Args:
-            path: The database file; its folder is created if missing.
-
-        """
-        self.path = str(path)
-        self._lock = threading.Lock()
-        try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout=30000")
-            if self.path != ":memory:":
-                _enable_wal(self._db)
-            with self._transaction() as tx:
-                apply_migrations(tx, self.dialect)
-        except (sqlite3.DatabaseError, OSError) as error:
-            # A traceback on every start tells an operator nothing; name the file and the fix.
-            if hasattr(self, "_db"):
-                self._db.close()
-            raise _unusable(self.path, error) from None
-
-    def __enter__(self) -> SqliteStateStore:
-        return self
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Transaction]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield _SqliteTransaction(self._db)
-                self._db.execute("COMMIT")
-            except BaseException:
-                # A full disk makes SQLite roll back by itself, and can fail the COMMIT:
-                # roll back only what is still open, so the error raised is the real one
-                # and the connection is usable again once the disk has room.
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
-
-    @contextmanager
-    def _reading(self) -> Iterator[Transaction]:
-        with self._lock:  # autocommit: each query reads the latest committed data
-            yield _SqliteTransaction(self._db)
-
-
-class _SqliteTransaction:
-    """``Transaction`` over a ``sqlite3`` connection (which takes ``?`` as is)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def execute(self, sql: str, params: tuple[Any, ...] | None = None) -> int:
-        return self._db.execute(sql, params or ()).rowcount
-
-    def fetch(self, sql: str, params: tuple[Any, ...] | None = None) -> list[dict[str, Any]]:
-        return [dict(row) for row in self._db.execute(sql, params or ()).fetchall()]
-
-
-def _unusable(path: str, error: sqlite3.DatabaseError | OSError) -> StateStoreUnusableError:
-    """The one-line error for a SQLite file that cannot serve as the state store."""
-    path = str(Path(path).absolute())  # the operator may not know the process's folder
-    if isinstance(error, sqlite3.DatabaseError) and not isinstance(
-        error, sqlite3.OperationalError
-    ):  # SQLITE_CORRUPT, SQLITE_NOTADB: the bytes themselves are wrong
-        return StateStoreUnusableError(
-            f"the state store {path} is damaged or not a SQLite database ({error}): "
-            f"restore it from a backup, or move it aside (mv {path} {path}.broken) "
-            "to start with an empty store"
-        )
-    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    return StateStoreUnusableError(
-        f"cannot open the state store {path} ({reason}): check that it is a file this "
-        "user can read and write, in a folder it can write, on a disk with free space"
+def _result(row: dict[str, Any]) -> StoredResult:
+    return StoredResult.read(
+        (row["platform"], row["workspace"], row["user"]),
+        row["assessment_id"],
+        row["mode"],
+        row["completed_at"],
+        row["result_json"],
     )
-
-
-def _result(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **_loads(row["result_json"]),
-        "platform": row["platform"],
-        "workspace": row["workspace"],
-        "user": row["user"],
-        "assessment_id": row["assessment_id"],
-        "mode": row["mode"],
-        "completed_at": row["completed_at"],
-    }
 
 
 def _loads(text: str) -> dict[str, Any]:

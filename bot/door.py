@@ -1,0 +1,120 @@
+"""The one door into the core: what a channel may ask of the advisor, and nothing more.
+
+Slack, Teams and the console receive an ``AdvisorDoor``. It takes an ``Inbound`` and
+gives back ``Reply`` objects that already say everything a channel needs to render
+and send them (where they go, whether they replace the clicked message); it also
+says whether an unaddressed thread message is for the advisor, what a visit opens
+with, what a user's home shows, and a stored result's chart. The router, the
+assessment and the knowledge base behind it stay out of the channels' reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.assessment.chart import radar_png
+from bot.assessment.service import AssessmentService
+from bot.etiquette import FollowUps, is_settings_command
+from bot.messages import (
+    DimensionScore,
+    Inbound,
+    NoticeReply,
+    PartialCallback,
+    Reply,
+    ResultReply,
+)
+from bot.ports import UserKey
+from bot.router import HELP_TEXT, Router
+
+__all__ = ["AdvisorDoor", "Welcome"]
+
+RADAR_MIN_AXES = 3  # fewer dimensions than this make no radar
+RESUME_NOTICE = "Your scale check is waiting where you left it:"
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """What a visit opens with: help, a scale check waiting to go on, questions to try."""
+
+    replies: tuple[Reply, ...]
+    suggestions: tuple[str, ...]
+
+
+class AdvisorDoor:
+    """The advisor as a channel sees it: messages in, replies out, and three views."""
+
+    def __init__(
+        self,
+        router: Router,
+        assessment: AssessmentService,
+        follow_ups: FollowUps,
+        suggestions: tuple[str, ...],
+    ) -> None:
+        """Open the door onto the router, the assessment and the thread etiquette."""
+        self._router = router
+        self._assessment = assessment
+        self._follow_ups = follow_ups
+        self._suggestions = tuple(s for s in suggestions if s.rstrip().endswith("?"))
+
+    @property
+    def streams(self) -> bool:
+        """Whether answers are written while the user waits (an LLM is configured)."""
+        return self._router.generates
+
+    async def handle(
+        self, inbound: Inbound, on_partial: PartialCallback | None = None
+    ) -> list[Reply]:
+        """The replies to one inbound message, click or command, in order."""
+        return await self._router.handle(inbound, on_partial=on_partial)
+
+    async def takes_up(self, inbound: Inbound, mentions_others: bool) -> bool:
+        """Whether a thread message that does not mention the advisor is for it."""
+        return await self._follow_ups.answers(inbound, mentions_others)
+
+    @staticmethod
+    def asks_to_configure(text: str) -> bool:
+        """Whether a message is a settings command, which only admins may give.
+
+        A channel asks the platform who may configure (``Inbound.can_configure``)
+        only for these, rather than on every message.
+        """
+        return is_settings_command(text)
+
+    async def welcome(self, user_key: UserKey) -> Welcome:
+        """Help, the scale check the user left unfinished (if any), and questions to try."""
+        replies: list[Reply] = [NoticeReply(HELP_TEXT)]
+        waiting = await asyncio.to_thread(self._assessment.resume, user_key)
+        if waiting is not None:
+            replies += [NoticeReply(RESUME_NOTICE), waiting]
+        return Welcome(tuple(replies), self._suggestions)
+
+    async def home(self, user_key: UserKey) -> ResultReply | None:
+        """The user's latest scale-check result, for a home tab; None before the first."""
+        return await asyncio.to_thread(self._assessment.latest_result, user_key)
+
+    async def chart(self, user_key: UserKey, assessment_id: str) -> bytes | None:
+        """A completed scale check's radar chart, redrawn from the user's own history.
+
+        Only that user's history is searched, so nobody fetches another's chart by
+        guessing an id. The result before it, if any, is drawn dashed, as when shown.
+        """
+        return await asyncio.to_thread(self._stored_chart, user_key, assessment_id)
+
+    def _stored_chart(self, user_key: UserKey, assessment_id: str) -> bytes | None:
+        history = self._assessment.store.history(user_key)
+        position = next(
+            (i for i, r in enumerate(history) if r.assessment_id == assessment_id), None
+        )
+        if position is None:
+            return None
+        stored = history[position].dimensions
+        scores = [
+            DimensionScore(dimension_id=d.id, name=d.name, score=stored[d.id])
+            for d in self._assessment.survey.dimensions
+            if d.id in stored
+        ]
+        if len(scores) < RADAR_MIN_AXES:
+            return None
+        previous = dict(history[position - 1].dimensions) if position > 0 else None
+        return radar_png(scores, previous or None)
