@@ -10,6 +10,7 @@ clients and tests.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from adapters.console.markup import inline, to_html
@@ -20,8 +21,10 @@ from bot.messages import (
     NoticeReply,
     QuestionReply,
     Recommendation,
+    Related,
     Reply,
     ResultReply,
+    Source,
 )
 
 __all__ = ["CHART_PATH", "chart_url", "label", "log_entries", "render", "render_all"]
@@ -86,6 +89,11 @@ def _action(text: str, kind: ActionKind, value: str = "", ref: str = "", css: st
     return _button(text, css, action=kind.value, value=value, ref=ref)
 
 
+def _list_box(css: str, heading: str, tag: str, items: Iterable[str]) -> str:
+    """A titled box with a list (``tag``: ``ul`` or ``ol``) of ``<li>`` items."""
+    return f'<div class="{css}"><h3>{heading}</h3><{tag}>{"".join(items)}</{tag}></div>'
+
+
 def _notice(reply: NoticeReply) -> dict[str, object]:
     return {
         "kind": "notice",
@@ -101,19 +109,11 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
         parts.append(f'<p class="note">{escape(reply.note)}</p>')
     parts.append(f'<div class="answer-text">{to_html(reply.text, names)}</div>')
     if reply.covered and reply.sources:
-        items = "".join(
-            f'<li value="{s.number}"><span class="source-name">{escape(names[s.number])}</span> '
-            f'<span class="source-path">{escape(s.source)}</span></li>'
-            for s in reply.sources
-        )
-        parts.append(f'<div class="sources"><h3>Sources</h3><ol>{items}</ol></div>')
+        items = (_source_item(s, names[s.number]) for s in reply.sources)
+        parts.append(_list_box("sources", "Sources", "ol", items))
     if reply.covered and reply.related:
-        links = "".join(
-            f'<li><a href="#" data-ask="{escape(r.question, quote=True)}">'
-            f"{escape(r.title.replace(' > ', f' {_ARROW} '))}</a></li>"
-            for r in reply.related
-        )
-        parts.append(f'<div class="see-also"><h3>See also</h3><ul>{links}</ul></div>')
+        links = (_related_item(r) for r in reply.related)
+        parts.append(_list_box("see-also", "See also", "ul", links))
     if reply.answer_id:
         parts.append(
             '<div class="buttons feedback"><span>Was this helpful?</span>'
@@ -137,8 +137,22 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
     }
 
 
+def _source_item(source: Source, name: str) -> str:
+    return (
+        f'<li value="{source.number}"><span class="source-name">{escape(name)}</span> '
+        f'<span class="source-path">{escape(source.source)}</span></li>'
+    )
+
+
+def _related_item(related: Related) -> str:
+    return (
+        f'<li><a href="#" data-ask="{escape(related.question, quote=True)}">'
+        f"{escape(related.title.replace(' > ', f' {_ARROW} '))}</a></li>"
+    )
+
+
 def _question(reply: QuestionReply) -> dict[str, object]:
-    ref = f"{reply.assessment_id}:{reply.question_id}"
+    ref = reply.ref
     progress = f"Question {reply.number} of {reply.total}"
     options = "".join(
         _action(
@@ -224,13 +238,11 @@ def _result(reply: ResultReply) -> dict[str, object]:
             f"{escape(reply.previous_completed_at[:10])}.</p>"
         )
     if reply.blockers:
-        items = "".join(f"<li>{escape(b)}</li>" for b in reply.blockers)
-        parts.append(f'<div class="blockers"><h3>Blockers</h3><ul>{items}</ul></div>')
+        blockers = (f"<li>{escape(b)}</li>" for b in reply.blockers)
+        parts.append(_list_box("blockers", "Blockers", "ul", blockers))
     if reply.recommendations:
-        items = "".join(_recommendation(r) for r in reply.recommendations)
-        parts.append(
-            f'<div class="recommendations"><h3>Recommended next actions</h3><ol>{items}</ol></div>'
-        )
+        actions = (_recommendation(r) for r in reply.recommendations)
+        parts.append(_list_box("recommendations", "Recommended next actions", "ol", actions))
     parts.append(
         '<div class="buttons">'
         + _action("Retake (quick)", ActionKind.ASSESS_START, "quick", css="secondary")
