@@ -31,6 +31,8 @@ __all__ = ["LATENCY_BUCKETS", "OUTCOMES", "AdvisorMetrics", "outcome_of"]
 
 log = logging.getLogger("scale_advisor.router")
 
+NAMESPACE = "scale_advisor"  # every metric's name starts scale_advisor_
+
 # Extractive answers take tens of milliseconds; generated ones several seconds.
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 60.0)
 OUTCOMES = (
@@ -90,47 +92,36 @@ class AdvisorMetrics:
         if registry is None:
             ProcessCollector(registry=self.registry)
             PlatformCollector(registry=self.registry)
-        self.requests = Counter(
-            "scale_advisor_requests",
+        self.requests = self._counter(
+            "requests",
             "Messages and button presses handled, by platform and outcome.",
-            ("platform", "outcome"),
-            registry=self.registry,
+            "platform",
+            "outcome",
         )
         self.answer_latency = Histogram(
-            "scale_advisor_answer_latency_seconds",
+            "answer_latency_seconds",
             "Time to answer a question, from the router's view, by answer mode.",
             ("mode",),
+            namespace=NAMESPACE,
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.answers = Counter(
-            "scale_advisor_answers",
+        self.answers = self._counter(
+            "answers",
             "Answers given, by whether the knowledge base covered the question.",
-            ("coverage",),
-            registry=self.registry,
+            "coverage",
         )
-        self.feedback = Counter(
-            "scale_advisor_feedback",
-            "Votes recorded on answers.",
-            ("vote",),
-            registry=self.registry,
+        self.feedback = self._counter("feedback", "Votes recorded on answers.", "vote")
+        self.assessments_started = self._counter(
+            "assessments_started", "Scale-check runs started, by mode.", "mode"
         )
-        self.assessments_started = Counter(
-            "scale_advisor_assessments_started",
-            "Scale-check runs started, by mode.",
-            ("mode",),
-            registry=self.registry,
+        self.assessments_completed = self._counter(
+            "assessments_completed", "Scale-check runs completed (a result was shown)."
         )
-        self.assessments_completed = Counter(
-            "scale_advisor_assessments_completed",
-            "Scale-check runs completed (a result was shown).",
-            registry=self.registry,
-        )
-        self.llm_fallbacks = Counter(
-            "scale_advisor_llm_fallbacks",
+        self.llm_fallbacks = self._counter(
+            "llm_fallbacks",
             "Answers given extractively because the language model failed, by cause.",
-            ("cause",),
-            registry=self.registry,
+            "cause",
         )
         # Known label values start at zero, so dashboards see a series before the first event.
         for coverage in ("covered", "not_covered"):
@@ -140,6 +131,10 @@ class AdvisorMetrics:
         for mode in ("quick", "full"):
             self.assessments_started.labels(mode=mode)
         self.llm_fallbacks.labels(cause="timeout")
+
+    def _counter(self, name: str, documentation: str, *labels: str) -> Counter:
+        """A counter ``scale_advisor_<name>`` in this registry, with these label names."""
+        return Counter(name, documentation, labels, namespace=NAMESPACE, registry=self.registry)
 
     async def observe(self, inbound: Inbound, handling: Awaitable[list[Reply]]) -> list[Reply]:
         """Await the router's handling of one message, measuring and logging it.
