@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from benchmarks import workload  # noqa: E402
 from benchmarks.peers.signed_slack import (  # noqa: E402
     BOT_TOKEN,
     JSON,
@@ -54,18 +55,7 @@ from benchmarks.stats import percentile  # noqa: E402
 
 SLACK_ACK_LIMIT = 3.0
 ACK_P99_TARGET = 0.100
-QUESTIONS = [
-    "How do we move a pilot into production?",
-    "What does an ML platform need?",
-    "How should we set up risk-tiered governance?",
-    "Which operating model fits when AI starts to scale?",
-    "How do we measure the value of AI?",
-    "What is MLOps level 2?",
-    "What is the best pizza in Naples?",
-    "How do we get executive sponsorship for scaling AI?",
-    "What does the EU AI Act mean for us?",
-    "How do we monitor models in production?",
-]
+QUESTIONS = [*workload.QUESTIONS, "How do we monitor models in production?"]
 SERVE = "import sys; from adapters.cli.main import main; sys.exit(main(['serve']))"
 # The floor: the same burst from the same client against an aiohttp handler that only
 # answers 200. What the advisor adds on top of it is its own cost.
@@ -141,9 +131,7 @@ def free_port() -> int:
 def start_server(
     data_dir: Path, api_url: str, port: int, log_path: Path
 ) -> subprocess.Popen[bytes]:
-    state = data_dir / "state.sqlite3"
-    for leftover in (state, *(state.with_name(state.name + s) for s in ("-wal", "-shm"))):
-        leftover.unlink(missing_ok=True)  # each run starts with an empty event ledger
+    workload.remove_state(data_dir / "state.sqlite3")  # each run starts with an empty ledger
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SCALE_ADVISOR_"))}
     env.update(
         SCALE_ADVISOR_DATA_DIR=str(data_dir),

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import workload  # noqa: E402
 from benchmarks.stats import percentile  # noqa: E402
 from bot.settings import Settings, configure_offline  # noqa: E402
 
@@ -46,25 +47,13 @@ from benchmarks.peers.teams_credentials import StubCredentialsFactory  # noqa: E
 from benchmarks.peers.teams_issuer import LocalIssuer  # noqa: E402
 
 TEAMS_LIMIT = 15.0
-QUESTIONS = [
-    "How do we move a pilot into production?",
-    "What does an ML platform need?",
-    "How should we set up risk-tiered governance?",
-    "Which operating model fits when AI starts to scale?",
-    "How do we measure the value of AI?",
-    "What is MLOps level 2?",
-    "scale-check quick",
-    "What is the best pizza in Naples?",
-    "How do we get executive sponsorship for scaling AI?",
-    "What does the EU AI Act mean for us?",
-]
+# A quick scale check among the questions; the last one (an answer) warms the model up.
+QUESTIONS = [*workload.QUESTIONS[:6], "scale-check quick", *workload.QUESTIONS[6:]]
 
 
 async def run(requests: int, budget: float, data_dir: Path) -> int:
     settings = Settings(_env_file=None, data_dir=data_dir, microsoft_app_id=APP_ID)  # type: ignore[call-arg]
-    state = settings.state_db_path
-    for suffix in ("", "-wal", "-shm"):  # each run starts with empty conversations
-        state.with_name(state.name + suffix).unlink(missing_ok=True)
+    workload.remove_state(settings.state_db_path)  # each run starts with empty conversations
     print(f"opening the advisor in {data_dir} (ingests the knowledge base on first use)...")
     advisor = open_advisor(settings)
     issuer = LocalIssuer().start()
