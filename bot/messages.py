@@ -26,6 +26,17 @@ class ActionKind(StrEnum):
     FEEDBACK = "feedback"  # value: "up" or "down"; ref: the answer id
 
 
+def step_ref(assessment_id: str, question_id: str = "") -> str:
+    """The reference an assessment button carries: the run and question it was shown with."""
+    return f"{assessment_id}:{question_id}" if question_id else assessment_id
+
+
+def parse_step_ref(ref: str) -> tuple[str, str]:
+    """(assessment id, question id) from a ``step_ref``; the question id may be empty."""
+    assessment_id, _, question_id = ref.partition(":")
+    return assessment_id, question_id
+
+
 @dataclass(frozen=True)
 class Action:
     """A button press (or its typed equivalent)."""
@@ -126,6 +137,12 @@ class QuestionReply:
     can_go_back: bool
     mode: str  # "quick" or "full"
     selected: int | None = None  # the option chosen earlier, when coming back to a question
+    replaces_clicked: bool = field(default=False, compare=False)  # next step of the clicked run
+
+    @property
+    def ref(self) -> str:
+        """What this question's buttons carry, so a click is matched to it (``step_ref``)."""
+        return step_ref(self.assessment_id, self.question_id)
 
 
 @dataclass(frozen=True)
@@ -167,6 +184,7 @@ class ResultReply:
     recommendations: tuple[Recommendation, ...]
     chart_png: bytes = field(default=b"", repr=False)
     previous_completed_at: str | None = None
+    replaces_clicked: bool = field(default=False, compare=False)  # end of the clicked run
 
 
 Reply = AnswerReply | NoticeReply | QuestionReply | ResultReply

@@ -125,8 +125,7 @@ class Router:
             return [NoticeReply(self._answerer.ui.too_long)]
         command = _SCALE_CHECK.match(text)
         if command:
-            mode = command.group(1) or "full"
-            start = partial(self._assessment.start, inbound.user_key, mode)
+            start = partial(self._assessment.start, inbound.user_key, command.group(1) or "")
             return await asyncio.to_thread(self._or_else, "starting an assessment", start, _step)
         if _HELP.match(text):
             return [NoticeReply(HELP_TEXT)]
@@ -202,7 +201,7 @@ class Router:
             vote = partial(self._feedback, inbound, action)
             return [self._or_else("recording a vote", vote, partial(NoticeReply, VOTE_NOT_SAVED))]
         if action.kind is ActionKind.ASSESS_START:
-            step = partial(self._assessment.start, inbound.user_key, action.value or "full")
+            step = partial(self._assessment.start, inbound.user_key, action.value)
         else:
             step = partial(self._assessment.handle_action, inbound.user_key, action)
         return self._or_else(f"assessment step {action.kind.value}", step, _step)

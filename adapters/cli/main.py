@@ -335,7 +335,7 @@ def _cmd_scale_check(settings: Settings, args: argparse.Namespace, out: TextIO) 
         return run_interactive(
             service,
             ("cli", "local", _local_user()),
-            args.mode or "full",
+            args.mode or "",  # empty: the survey's default mode
             input,
             out,
             settings.data_dir,

@@ -148,7 +148,7 @@ def run_interactive(
     Args:
         service: The assessment service.
         user_key: Whose progress and history to use.
-        mode: ``"quick"`` or ``"full"`` for a new run.
+        mode: ``"quick"`` or ``"full"`` for a new run; empty, the survey's default.
         input_fn: Reads one line, like ``input``.
         out: Where to print.
         chart_dir: Where the radar PNG is written.
@@ -173,7 +173,7 @@ def run_interactive(
         except (EOFError, KeyboardInterrupt):
             typed = "quit"
         command = typed.lower()
-        ref = f"{question.assessment_id}:{question.question_id}"
+        ref = question.ref
         if command in _QUIT:
             service.handle_action(user_key, Action(ActionKind.ASSESS_QUIT, ref=ref))
             out.write("Paused. Your answers are saved; run the assessment again to carry on.\n")

@@ -177,7 +177,7 @@ def related_label(title: str) -> str:
 
 def question_message(reply: QuestionReply) -> SlackMessage:
     """One assessment question: progress, the question, a button per option, back, restart."""
-    ref = buttons.question_ref(reply.assessment_id, reply.question_id)
+    ref = reply.ref
     progress = f"Question {reply.number} of {reply.total}"
     dimension = escape(reply.dimension)
     blocks: list[Block] = [

@@ -74,11 +74,6 @@ def see_also(number: int) -> str:
     return f"{ASK}:see-{number}"
 
 
-def question_ref(assessment_id: str, question_id: str) -> str:
-    """The value that ties an assessment button to the question it was shown with."""
-    return f"{assessment_id}:{question_id}"
-
-
 def decode(action_id: str, value: str) -> Click | None:
     """Turn a clicked button back into what it asks for.
 

@@ -58,7 +58,6 @@ from bot.messages import (
 log = logging.getLogger("scale_advisor.slack")
 
 MODES = ("quick", "full")
-DEFAULT_MODE = "full"
 
 ATTACHMENTS_NOTE = (
     "I can't read attachments or images, so I only looked at the text of your message."
@@ -123,8 +122,8 @@ class SlackListeners:
         context: AsyncBoltContext,
     ) -> None:
         """``/scale-check [quick|full]``: start the assessment where it was typed."""
-        mode = str(command.get("text") or "").strip().lower() or DEFAULT_MODE
-        if mode not in MODES:
+        mode = str(command.get("text") or "").strip().lower()  # empty: the survey's default
+        if mode and mode not in MODES:
             await ack(text=USAGE)  # shown to the user alone
             return
         await ack()
@@ -224,17 +223,16 @@ class SlackListeners:
         elif kind is ActionKind.ASSESS_START:
             await self._send(origin.beside, replies)
         else:
-            await self._step(origin, click.action, replies)
+            await self._step(origin, replies)
 
-    async def _step(self, origin: ClickOrigin, action: Action, replies: Sequence[Reply]) -> None:
+    async def _step(self, origin: ClickOrigin, replies: Sequence[Reply]) -> None:
         """An answer, back or restart: the clicked question becomes the next one (or the result)."""
         first = replies[0] if replies else None
         if not isinstance(first, QuestionReply | ResultReply):
             await self._tell(origin, replies)  # a stale click or an error: for the clicker only
             return
-        clicked_run = action.ref.partition(":")[0]
-        if not origin.on_message or first.assessment_id != clicked_run:
-            await self._send(origin.beside, replies)  # never overwrite someone else's run
+        if not origin.on_message or not first.replaces_clicked:
+            await self._send(origin.beside, replies)  # never overwrite another run's card
             return
         await self._delivery.update(origin.channel, origin.message_ts, render(first))
         if isinstance(first, ResultReply) and first.chart_png:

@@ -178,7 +178,7 @@ def see_also_card(related: Sequence[Related]) -> dict[str, Any] | None:
 
 
 def _question_card(reply: QuestionReply) -> dict[str, Any]:
-    ref = f"{reply.assessment_id}:{reply.question_id}"
+    ref = reply.ref
     body: list[dict[str, Any]] = [
         _text(
             f"Scale check ({reply.mode}) \u00b7 Question {reply.number} of {reply.total}",

@@ -30,7 +30,6 @@ log = logging.getLogger("scale_advisor.teams")
 
 # Replies that take the place of the card whose button was pressed: the next
 # question replaces the last one, the result replaces the final question.
-_REPLACES_CLICKED_CARD = (QuestionReply, ResultReply)
 
 
 def card_activity(card: Mapping[str, Any]) -> Any:
@@ -95,7 +94,7 @@ class Outbox:
         stream_id = await stream.close() if stream is not None else ""
         for index, reply in enumerate(replies):
             activity = await self._activity(reply)
-            if index == 0 and clicked_card_id and isinstance(reply, _REPLACES_CLICKED_CARD):
+            if index == 0 and clicked_card_id and _replaces_clicked(reply):
                 if await self._replace(context, clicked_card_id, activity):
                     continue
             if index == 0 and stream_id:
@@ -147,3 +146,8 @@ class Outbox:
             activity.id = None
             return False
         return True
+
+
+def _replaces_clicked(reply: Reply) -> bool:
+    """Whether the core marked this reply to replace the card whose button was clicked."""
+    return isinstance(reply, QuestionReply | ResultReply) and reply.replaces_clicked

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.messages import (
     QuestionReply,
     Reply,
     ResultReply,
+    parse_step_ref,
 )
 from bot.ports import AssessmentStore, StoredResult, UserKey
 
@@ -68,8 +70,12 @@ class AssessmentService:
 
     # --- the dialog -------------------------------------------------------------------
 
-    def start(self, user_key: UserKey, mode: str) -> list[Reply]:
-        """Start a new run (replacing any run in progress) and ask its first question."""
+    def start(self, user_key: UserKey, mode: str = "") -> list[Reply]:
+        """Start a new run (replacing any run in progress) and ask its first question.
+
+        ``mode`` is ``"quick"`` or ``"full"``; empty, the survey's default mode.
+        """
+        mode = mode or self.survey.default_mode
         try:
             state = engine.start(self.survey, mode, self.new_id(), self.clock())
         except InvalidMove as exc:
@@ -84,21 +90,22 @@ class AssessmentService:
         asked now is rejected with a notice and changes nothing.
         """
         if action.kind == ActionKind.ASSESS_START:
-            return self.start(user_key, action.value or "quick")
+            return self.start(user_key, action.value)
         state = self._load(user_key)
         if action.kind == ActionKind.ASSESS_RESTART and state is None:
-            return self.start(user_key, action.value or "quick")
+            return self.start(user_key, action.value)
         if state is None:
             return [NoticeReply(_NOTHING_ACTIVE)]
         stale = self._stale(state, action.ref)
         if stale:
             return [NoticeReply(stale)]
         if action.kind == ActionKind.ASSESS_ANSWER:
-            return self._answer(user_key, state, action.value)
+            return _in_place(self._answer(user_key, state, action.value), action.ref)
         if action.kind == ActionKind.ASSESS_BACK:
-            return self._move(user_key, state, engine.back)
+            return _in_place(self._move(user_key, state, engine.back), action.ref)
         if action.kind == ActionKind.ASSESS_RESTART:
-            return self._move(user_key, state, lambda s: engine.restart(self.survey, s))
+            restarted = self._move(user_key, state, lambda s: engine.restart(self.survey, s))
+            return _in_place(restarted, action.ref)
         if action.kind == ActionKind.ASSESS_QUIT:
             if action.value == "discard":
                 self.store.clear_progress(user_key)
@@ -195,7 +202,7 @@ class AssessmentService:
     def _stale(self, state: AssessmentState, ref: str) -> str:
         if not ref:
             return ""
-        assessment_id, _, question_id = ref.partition(":")
+        assessment_id, question_id = parse_step_ref(ref)
         current = state.question_ids[state.position]
         if assessment_id == state.assessment_id and question_id in ("", current):
             return ""
@@ -293,6 +300,19 @@ class AssessmentService:
             chart_png=radar_png(scores, before or None),
             previous_completed_at=previous.completed_at if previous else None,
         )
+
+
+def _in_place(replies: list[Reply], clicked_ref: str) -> list[Reply]:
+    """The replies, the first marked to replace the clicked card when it goes on its run.
+
+    Only a step of the same run replaces the card that was clicked: a click that
+    starts another run, or a notice, leaves the card as it was.
+    """
+    first = replies[0] if replies else None
+    clicked_run = parse_step_ref(clicked_ref)[0]
+    if isinstance(first, QuestionReply | ResultReply) and first.assessment_id == clicked_run:
+        return [replace(first, replaces_clicked=True), *replies[1:]]
+    return replies
 
 
 def _result_dict(

@@ -85,6 +85,7 @@ class Survey:
 
     dimensions: tuple[Dimension, ...]
     questions: tuple[Question, ...]
+    default_mode: Mode = "full"  # a scale check started without a mode
 
     def dimension(self, dimension_id: str) -> Dimension:
         """The dimension with this id (KeyError if unknown)."""
@@ -168,7 +169,8 @@ def load_survey(path: Path | None = None) -> Survey:
     questions = tuple(_question(f, known) for f in root.items("questions"))
     _unique(root.at("questions"), [q.id for q in questions])
     _check_coverage(root, dimensions, questions)
-    return Survey(dimensions, questions)
+    default_mode: Mode = "quick" if root.choice("default_mode", MODES) == "quick" else "full"
+    return Survey(dimensions, questions, default_mode)
 
 
 def load_actions(

@@ -20,7 +20,7 @@ from adapters.slack.inbound import (
     workspace_key,
 )
 from adapters.slack.payloads import FORM_TYPE, JSON_TYPE, Accepted, check_request
-from bot.messages import Action, ActionKind
+from bot.messages import Action, ActionKind, step_ref
 
 
 def test_strip_mention_removes_only_the_advisor() -> None:
@@ -120,7 +120,7 @@ def test_click_on_a_message_and_in_app_home() -> None:
 
 
 def test_button_ids_round_trip_to_actions() -> None:
-    ref = buttons.question_ref("run1", "q1")
+    ref = step_ref("run1", "q1")
 
     assert buttons.decode(buttons.answer_option(3), ref) == buttons.Click(
         Action(ActionKind.ASSESS_ANSWER, "3", ref)
