@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from bot.assessment.chart import radar_png
 from bot.assessment.service import AssessmentService
 from bot.etiquette import FollowUps, is_settings_command
 from bot.messages import (
-    DimensionScore,
     Inbound,
     NoticeReply,
     PartialCallback,
@@ -29,7 +27,6 @@ from bot.router import HELP_TEXT, Router
 
 __all__ = ["AdvisorDoor", "Welcome"]
 
-RADAR_MIN_AXES = 3  # fewer dimensions than this make no radar
 RESUME_NOTICE = "Your scale check is waiting where you left it:"
 
 
@@ -99,22 +96,4 @@ class AdvisorDoor:
         Only that user's history is searched, so nobody fetches another's chart by
         guessing an id. The result before it, if any, is drawn dashed, as when shown.
         """
-        return await asyncio.to_thread(self._stored_chart, user_key, assessment_id)
-
-    def _stored_chart(self, user_key: UserKey, assessment_id: str) -> bytes | None:
-        history = self._assessment.store.history(user_key)
-        position = next(
-            (i for i, r in enumerate(history) if r.assessment_id == assessment_id), None
-        )
-        if position is None:
-            return None
-        stored = history[position].dimensions
-        scores = [
-            DimensionScore(dimension_id=d.id, name=d.name, score=stored[d.id])
-            for d in self._assessment.survey.dimensions
-            if d.id in stored
-        ]
-        if len(scores) < RADAR_MIN_AXES:
-            return None
-        previous = dict(history[position - 1].dimensions) if position > 0 else None
-        return radar_png(scores, previous or None)
+        return await asyncio.to_thread(self._assessment.stored_chart, user_key, assessment_id)

@@ -134,9 +134,13 @@ def parse_moment(value: object) -> datetime | None:
 
 
 def _in_scope(row: Mapping[str, Any], workspace: str | None, period: Period, when: str) -> bool:
-    if workspace is not None and str(row.get("workspace", "")) != workspace:
+    return _within(str(row.get("workspace", "")), row.get(when), workspace, period)
+
+
+def _within(row_workspace: str, moment: object, workspace: str | None, period: Period) -> bool:
+    if workspace is not None and row_workspace != workspace:
         return False
-    return period.contains(parse_moment(row.get(when)))
+    return period.contains(parse_moment(moment))
 
 
 def _where(row: Mapping[str, Any]) -> tuple[str, str]:
@@ -206,12 +210,7 @@ def build_report(
         if str(a.get("question", "")).strip() and _in_scope(a, workspace, period, "created_at")
     ]
     votes = [f for f in feedback if _in_scope(f, workspace, period, "created_at")]
-    completed = [
-        r
-        for r in results
-        if (workspace is None or r.workspace == workspace)
-        and period.contains(parse_moment(r.completed_at))
-    ]
+    completed = [r for r in results if _within(r.workspace, r.completed_at, workspace, period)]
     uncovered = [a for a in asked if not a.get("covered")]
     teams = _latest_per_team(completed)
     phase_counts = Counter(r.phase for r in teams)

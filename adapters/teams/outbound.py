@@ -28,10 +28,6 @@ __all__ = ["Outbox", "card_activity"]
 
 log = logging.getLogger("scale_advisor.teams")
 
-# Replies that take the place of the card whose button was pressed: the next
-# question replaces the last one, the result replaces the final question.
-
-
 def card_activity(card: Mapping[str, Any]) -> Any:
     """A message activity carrying one Adaptive Card."""
     return Activity(
@@ -149,5 +145,8 @@ class Outbox:
 
 
 def _replaces_clicked(reply: Reply) -> bool:
-    """Whether the core marked this reply to replace the card whose button was clicked."""
+    """Whether the core marked this reply to replace the card whose button was clicked.
+
+    The next question replaces the last one, the result the final question.
+    """
     return isinstance(reply, QuestionReply | ResultReply) and reply.replaces_clicked

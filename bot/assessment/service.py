@@ -32,6 +32,8 @@ from bot.ports import AssessmentStore, StoredResult, UserKey
 
 __all__ = ["AnswersError", "AssessmentService", "Clock"]
 
+RADAR_MIN_AXES = 3  # a stored result with fewer dimensions than this draws no radar
+
 Clock = Callable[[], datetime]
 
 _NOTHING_ACTIVE = "There is no assessment in progress. Type /scale-check to start one."
@@ -140,6 +142,29 @@ class AssessmentService:
             return None
         previous = _previous(history, latest.assessment_id)
         return self._result(latest.assessment_id, place(self.survey, answers), previous)
+
+    def stored_chart(self, user_key: UserKey, assessment_id: str) -> bytes | None:
+        """A completed run's radar chart, redrawn from the user's history (None if unknown).
+
+        Only that user's history is searched, so nobody fetches another's chart by
+        guessing an id. The result before it, if any, is drawn dashed, as when shown.
+        """
+        history = self.store.history(user_key)
+        position = next(
+            (i for i, r in enumerate(history) if r.assessment_id == assessment_id), None
+        )
+        if position is None:
+            return None
+        stored = history[position].dimensions
+        scores = [
+            DimensionScore(dimension_id=d.id, name=d.name, score=stored[d.id])
+            for d in self.survey.dimensions
+            if d.id in stored
+        ]
+        if len(scores) < RADAR_MIN_AXES:
+            return None
+        previous = dict(history[position - 1].dimensions) if position > 0 else None
+        return radar_png(scores, previous or None)
 
     def result_for_answers(self, mode: str, answers: Mapping[str, int]) -> ResultReply:
         """Score a complete set of answers without storing anything.
