@@ -5,9 +5,11 @@ activities). The rules:
 
 - An acknowledged Slack event is stored (``store``) before its acknowledgement, so
   a crash after the 200 loses nothing: recovery replays what nobody answered.
-- Processing an event starts with a claim (``claim``): a row with an owner (this
-  claim's own token) and a lease. While the work runs the lease is renewed; when
-  the reply has been sent the claim is marked done. A retry or replay finds a done
+- Processing an event starts with a claim: a row with an owner (this claim's own
+  token) and a lease, taken as the event is stored (``store``), or by ``claim``
+  for what was not stored (commands, clicks, Teams activities, replays). While
+  the work runs the lease is renewed; when the reply has been sent the claim is
+  marked done. A retry or replay finds a done
   event, or one held by a live claim, and is dropped; one whose lease ran out (its
   owner died, or hung) is taken over and processed.
 - A claim is ``current`` while its delivery is dispatched (a context variable), so
@@ -63,6 +65,8 @@ class Claim:
     def __init__(self, ledger: EventLedger, owner: str, key: str) -> None:
         self.owner = owner
         self.keys = [key]
+        # A later key was held elsewhere: the message is answered under another delivery.
+        self.duplicate = False
         self._ledger = ledger
         self._holds = 0
         self._given_up = False
@@ -86,6 +90,16 @@ class Claim:
         self._holds += 1
         self._jobs.add(job)
         job.add_done_callback(self._job_ended)
+
+    def settle_undispatched(self, done: bool) -> None:
+        """Settle a claim whose delivery is not dispatched.
+
+        ``done`` when there is nothing to answer (its message is answered under another
+        delivery); otherwise it is given up, for the next start or another replica.
+        """
+        self._given_up = not done
+        self._holds += 1
+        self._release()
 
     def _job_ended(self, job: asyncio.Future[Any]) -> None:
         self._jobs.discard(job)
@@ -138,35 +152,33 @@ class EventLedger:
         self._numbers = itertools.count(1)
         self._settling: set[asyncio.Task[None]] = set()
 
-    async def store(self, key: str, body: str) -> bool:
-        """Keep an event's body durably (before its acknowledgement); True if it was new.
+    async def store(self, key: str, *more: str, body: str) -> Claim | None:
+        """Keep an acknowledged event's body and claim it here, in one write.
+
+        ``more`` are further keys of the same delivery (the message it carries),
+        claimed after ``key``; if one is held elsewhere the claim is ``duplicate``.
+        Returns None when the event is answered already or held
+        by a live claim (a retry while it is answered): nothing is left to do.
 
         Raises:
             Exception: Whatever the store raises: then the event must not be acknowledged.
 
         """
-        now = self._clock()
-        return await self._run(self._store.store_event, key, body, self.lease_seconds, now)
+        return await self._claim([key, *more], body)
 
-    async def claim(self, key: str) -> Claim | None:
-        """Start a delivery of ``key``: its claim, or None if it is done or held elsewhere."""
-        owner = f"{self._process}:{next(self._numbers)}"
-        now = self._clock()
-        if not await self._run(self._store.claim_event, key, owner, self.lease_seconds, now):
-            log.info("ledger: %s is answered or being answered, here or by another replica", key)
-            return None
-        return Claim(self, owner, key)
+    async def claim(self, key: str, *more: str) -> Claim | None:
+        """Start a delivery of ``key`` (and ``more``): its claim; None if done or held."""
+        return await self._claim([key, *more], None)
 
     async def first_time(self, *keys: str) -> bool:
         """Claim the keys in order; True only if no live or finished claim holds any of them.
 
-        The claim stops at the first key already held, in one trip to the ledger's
-        thread. Recording the later keys anyway would let two claimants both lose:
-        replica A records an event id and replica B, holding its retry, then finds the
-        id taken but goes on to record the message key before A gets to it, so A finds
-        that one taken, and nobody answers. Stopping at the first key taken, with every
-        delivery taking its keys in the same order (its event id when its claim is
-        made, then the message here), leaves exactly one winner, as lock ordering does.
+        The claim stops at the first key already held, in one write. Recording the
+        later keys anyway would let two claimants both lose: replica A records an
+        event id and replica B, holding its retry, then finds the id taken but goes on
+        to record the message key before A gets to it, so A finds that one taken, and
+        nobody answers. Stopping at the first key taken, with every delivery taking its
+        keys in the same order, leaves exactly one winner, as lock ordering does.
 
         Keys join the current claim (they are settled with it); keys it holds already
         are skipped. Outside any delivery the keys are recorded as done at once.
@@ -175,13 +187,14 @@ class EventLedger:
         owner = claim.owner if claim else f"{self._process}:{next(self._numbers)}"
         held = claim.keys if claim else []
         wanted = [key for key in keys if key and key not in held]
-        taken, claimed = await self._run(self._claim_in_order, wanted, owner)
+        count = await self._claim_in_order(wanted, owner, None)
+        claimed, taken = wanted[:count], wanted[count:]
         if claim is not None:
             claim.keys.extend(claimed)
         elif claimed:
             await self._run(self._store.finish_events, claimed, owner, True)
         if taken:
-            log.info("ledger: %s was already claimed, here or by another replica", taken)
+            log.info("ledger: %s was already claimed, here or by another replica", taken[0])
         return not taken
 
     async def pending(self, prefix: str) -> list[tuple[str, str]]:
@@ -220,14 +233,25 @@ class EventLedger:
             # only if it was not answered; a done mark lost here may repeat a reply).
             log.error("ledger: could not settle %s: %s", claim.keys, type(error).__name__)
 
-    def _claim_in_order(self, keys: list[str], owner: str) -> tuple[str, list[str]]:
-        """(The first key held by another claim, or ""), and the keys claimed before it."""
-        claimed: list[str] = []
-        for key in keys:
-            if not self._store.claim_event(key, owner, self.lease_seconds, self._clock()):
-                return key, claimed
-            claimed.append(key)
-        return "", claimed
+    async def _claim(self, keys: list[str], body: str | None) -> Claim | None:
+        owner = f"{self._process}:{next(self._numbers)}"
+        count = await self._claim_in_order(keys, owner, body)
+        if count == 0:
+            log.info("ledger: %s is answered or being answered, here or elsewhere", keys[0])
+            return None
+        claim = Claim(self, owner, keys[0])
+        claim.keys.extend(keys[1:count])
+        claim.duplicate = count < len(keys)
+        return claim
+
+    async def _claim_in_order(self, keys: list[str], owner: str, body: str | None) -> int:
+        """How many of ``keys`` were claimed, in order, up to the first one held elsewhere."""
+        if not keys:
+            return 0
+        now = self._clock()
+        return await self._run(
+            self._store.claim_events, keys, owner, self.lease_seconds, now, body
+        )
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

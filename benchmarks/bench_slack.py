@@ -29,7 +29,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -280,12 +279,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--retries", type=int, default=50, help="events re-sent as retries")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "scale-advisor-bench-slack",
-        help="where the knowledge base and state live (reused between runs)",
-    )
+    workload.add_data_dir(parser, "slack")
     parser.add_argument("--timeout", type=float, default=600.0, help="most seconds to wait")
     args = parser.parse_args()
     retries = min(args.retries, args.events)

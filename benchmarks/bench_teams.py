@@ -22,7 +22,6 @@ import json
 import logging
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -131,12 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--budget", type=float, default=10.0, help="reply budget in seconds")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "scale-advisor-bench-teams",
-        help="kept between runs so the knowledge base is ingested once",
-    )
+    workload.add_data_dir(parser, "teams")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     return asyncio.run(run(args.requests, args.budget, args.data_dir))

@@ -11,7 +11,9 @@ assessment and the knowledge base behind it stay out of the channels' reach.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.assessment.service import AssessmentService
 from bot.etiquette import FollowUps, is_settings_command
@@ -25,9 +27,19 @@ from bot.messages import (
 from bot.ports import UserKey
 from bot.router import HELP_TEXT, Router
 
-__all__ = ["AdvisorDoor", "Welcome"]
+__all__ = ["AdvisorDoor", "Handler", "Welcome"]
 
 RESUME_NOTICE = "Your scale check is waiting where you left it:"
+
+
+class Handler(Protocol):
+    """Handles one inbound message, click or command: its replies, in order."""
+
+    def __call__(
+        self, inbound: Inbound, on_partial: PartialCallback | None = None
+    ) -> Awaitable[list[Reply]]:
+        """The replies; ``on_partial`` sees a generated answer's text as it streams."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class AdvisorDoor:
     ) -> None:
         """Open the door onto the router, the assessment and the thread etiquette."""
         self._router = router
+        # The router's own method, not a wrapper: a message's path gains no frame here.
+        self.handle: Handler = router.handle
+        """The replies to one inbound message, click or command, in order."""
         self._assessment = assessment
         self._follow_ups = follow_ups
         self._suggestions = tuple(s for s in suggestions if s.rstrip().endswith("?"))
@@ -58,12 +73,6 @@ class AdvisorDoor:
     def streams(self) -> bool:
         """Whether answers are written while the user waits (an LLM is configured)."""
         return self._router.generates
-
-    async def handle(
-        self, inbound: Inbound, on_partial: PartialCallback | None = None
-    ) -> list[Reply]:
-        """The replies to one inbound message, click or command, in order."""
-        return await self._router.handle(inbound, on_partial=on_partial)
 
     async def takes_up(self, inbound: Inbound, mentions_others: bool) -> bool:
         """Whether a thread message that does not mention the advisor is for it."""

@@ -56,6 +56,8 @@ class Inbound:
     thread the message belongs to, when the platform has threads. ``can_configure``
     says whether the sender may change the conversation's settings: the adapter
     knows who the platform's admins are, the router decides what they may change.
+    ``starts_thread`` says the message opens its thread (a Slack post that is not a
+    reply): nothing was said there before it, so there is no memory to read.
     """
 
     platform: str
@@ -66,6 +68,7 @@ class Inbound:
     text: str = ""
     action: Action | None = None
     can_configure: bool = False
+    starts_thread: bool = False
 
     @property
     def user_key(self) -> tuple[str, str, str]:

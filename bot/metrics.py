@@ -2,7 +2,7 @@
 
 ``AdvisorMetrics`` owns its own ``CollectorRegistry`` (never the process-wide
 default), so several advisors in one process, tests included, count separately.
-``observe`` wraps the router's dispatch: it times each message, classifies the
+``observing`` surrounds the router's handling: it times each message, classifies the
 outcome from the replies, logs one line per message under its request id, and
 counts answers, coverage and assessments. Feedback and LLM fallbacks are counted
 where they happen, through ``count_feedback`` and ``count_llm_fallback``.
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -27,7 +29,7 @@ from prometheus_client import (
 from bot.logs import request_scope
 from bot.messages import ActionKind, AnswerReply, Inbound, QuestionReply, Reply, ResultReply
 
-__all__ = ["LATENCY_BUCKETS", "OUTCOMES", "AdvisorMetrics", "outcome_of"]
+__all__ = ["LATENCY_BUCKETS", "OUTCOMES", "AdvisorMetrics", "Handled", "outcome_of"]
 
 log = logging.getLogger("scale_advisor.router")
 
@@ -75,6 +77,13 @@ def _started_mode(inbound: Inbound, replies: Sequence[Reply]) -> str | None:
     if inbound.action is None or inbound.action.kind is ActionKind.ASSESS_START:
         return first.mode
     return None
+
+
+@dataclass
+class Handled:
+    """The replies one message got, filled in by the handling ``observing`` measures."""
+
+    replies: list[Reply] = field(default_factory=list)
 
 
 class AdvisorMetrics:
@@ -136,34 +145,37 @@ class AdvisorMetrics:
         """A counter ``scale_advisor_<name>`` in this registry, with these label names."""
         return Counter(name, documentation, labels, namespace=NAMESPACE, registry=self.registry)
 
-    async def observe(self, inbound: Inbound, handling: Awaitable[list[Reply]]) -> list[Reply]:
-        """Await the router's handling of one message, measuring and logging it.
+    @contextmanager
+    def observing(self, inbound: Inbound) -> Iterator[Handled]:
+        """Measure and log the router's handling of one message, done inside the block.
 
-        Runs under the request id already in force (an HTTP request's) or a new one,
-        so everything logged while handling the message carries it.
+        The block puts its replies in the ``Handled`` it is given. It runs under the
+        request id already in force (an HTTP request's) or a new one, so everything
+        logged while handling the message carries it. A context manager rather than a
+        wrapper around the handling, so the message's path gains no frame of its own.
 
         Args:
             inbound: The message or button press.
-            handling: The router's work on it, not yet awaited.
 
-        Returns:
-            The replies, unchanged.
+        Yields:
+            Where the block leaves the replies.
 
         """
         with request_scope():
             started = time.perf_counter()
+            handled = Handled()
             try:
-                replies = await handling
+                yield handled
             except Exception:
                 self.requests.labels(platform=inbound.platform, outcome="error").inc()
                 log.warning("message failed", extra=_describe(inbound, "error", started))
                 raise
+            replies = handled.replies
             self.record(inbound, replies, time.perf_counter() - started)
             log.info(
                 "message handled",
                 extra=_describe(inbound, outcome_of(inbound, replies), started, replies),
             )
-            return replies
 
     def record(self, inbound: Inbound, replies: Sequence[Reply], seconds: float) -> None:
         """Count one handled message: its outcome, answer and latency, assessment moves."""

@@ -134,6 +134,18 @@ class StoredResult:
             details = json.loads(stored)
         except ValueError:
             details = {}
+        return cls.of(user_key, assessment_id, mode, completed_at, details)
+
+    @classmethod
+    def of(
+        cls,
+        user_key: UserKey,
+        assessment_id: str,
+        mode: str,
+        completed_at: datetime | str,
+        details: object,
+    ) -> StoredResult:
+        """The record of a result's ``details`` (what is stored); malformed fields are empty."""
         if not isinstance(details, dict):
             details = {}
         answers = details.get("answers")
@@ -142,7 +154,9 @@ class StoredResult:
             user_key=user_key,
             assessment_id=assessment_id,
             mode=mode,
-            completed_at=completed_at,
+            completed_at=(
+                completed_at.isoformat() if isinstance(completed_at, datetime) else completed_at
+            ),
             phase=str(details.get("phase", "")),
             answers=answers if isinstance(answers, dict) else {},
             dimensions={
@@ -154,8 +168,42 @@ class StoredResult:
         )
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One answered message, as the advisor keeps it: the turns and the answer given."""
+
+    thread_key: str
+    user_key: UserKey
+    asked: str  # the user's turn: what the answer was to (a follow-up's topic included)
+    answer_id: str
+    question: str  # what the user wrote, for votes and reports
+    answer: str
+    covered: bool
+    at: datetime | float
+
+
+@dataclass(frozen=True)
+class Vote:
+    """A user's vote on an answer they were given, with the answer it is about."""
+
+    user_key: UserKey
+    answer_id: str
+    vote: str  # "up" or "down"
+    question: str
+    answer: str
+    comment: str = ""  # what they said about it, if anything
+
+
 class ConversationMemory(Protocol):
     """What the advisor remembers of conversations: turns, who it answered, settings."""
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """Keep an answered message in one write, turns, thread mark and answer.
+
+        Both turns, the asker's mark on the thread (``answered_in_thread``) and the
+        answer (``AnswerLog.get_answer``), together.
+        """
+        ...
 
     def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
         """Add one turn to a thread's memory."""
@@ -201,15 +249,8 @@ class AssessmentStore(Protocol):
         """Forget the in-progress assessment state."""
         ...
 
-    def save_result(
-        self,
-        user_key: UserKey,
-        assessment_id: str,
-        mode: str,
-        result_dict: dict[str, Any],
-        completed_at: datetime | str,
-    ) -> None:
-        """Add a completed assessment to the user's history (idempotent per id)."""
+    def save_result(self, result: StoredResult) -> None:
+        """Add a completed assessment to its user's history (idempotent per id)."""
         ...
 
     def latest_result(self, user_key: UserKey) -> StoredResult | None:
@@ -242,16 +283,11 @@ class AnswerLog(Protocol):
         """Every recorded answer, oldest first."""
         ...
 
-    def record_feedback(
-        self,
-        user_key: UserKey,
-        answer_id: str,
-        vote: str,
-        question: str,
-        answer: str,
-        comment: str = "",
-    ) -> None:
-        """Record a vote on an answer (a second vote by the same user replaces the first)."""
+    def record_feedback(self, vote: Vote) -> None:
+        """Record a vote on an answer (a second vote by the same user replaces the first).
+
+        A later vote without a comment keeps the comment given with an earlier one.
+        """
         ...
 
     def feedback(self) -> list[dict[str, Any]]:
@@ -270,12 +306,23 @@ class AnswerLog(Protocol):
 class EventStore(Protocol):
     """Acknowledged events kept until answered, claimed by one worker at a time."""
 
-    def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
-        """Keep an acknowledged event's body until it is answered; True if it was new."""
-        ...
-
     def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
         """Claim an event for ``owner``; True if it was free, or its claim lapsed."""
+        ...
+
+    def claim_events(
+        self,
+        event_ids: Sequence[str],
+        owner: str,
+        lease_seconds: float,
+        now: float,
+        body: str | None = None,
+    ) -> int:
+        """Claim events in order in one write, stopping at the first held; how many won.
+
+        ``body``, an acknowledged event's payload, is kept with the first until it is
+        answered (``pending_events`` returns it if its claimant dies).
+        """
         ...
 
     def renew_events(

@@ -37,7 +37,7 @@ from bot.messages import (
     Reply,
 )
 from bot.metrics import AdvisorMetrics
-from bot.ports import StateStore
+from bot.ports import Exchange, StateStore, Vote
 from bot.small_talk import SmallTalk
 from bot.user_text import clean_text, too_long
 
@@ -115,9 +115,15 @@ class Router:
         (only with an LLM configured); channels that can update a message use it.
         Every message is timed, counted and logged on the way (``bot.metrics``).
         """
-        return await self.metrics.observe(inbound, self._dispatch(inbound, on_partial))
+        with self.metrics.observing(inbound) as handled:
+            replies = await self._without_search(inbound)
+            if replies is None:
+                replies = await self._answer(inbound, on_partial)
+            handled.replies = replies
+        return handled.replies
 
-    async def _dispatch(self, inbound: Inbound, on_partial: PartialCallback | None) -> list[Reply]:
+    async def _without_search(self, inbound: Inbound) -> list[Reply] | None:
+        """The replies to a click, a command or small talk; None for a question to answer."""
         if inbound.action is not None:
             return await asyncio.to_thread(self._act, inbound, inbound.action)
         text = inbound.text.strip()
@@ -138,20 +144,13 @@ class Router:
         small_talk = self._small_talk.kind(text)
         if small_talk is not None:  # "Hi there!", "thanks!": a friendly word, not "not covered"
             return [NoticeReply(self._small_talk.reply_to(small_talk))]
-        replies: list[Reply] = [await self.answer(inbound, on_partial)]
-        resume = partial(self._assessment.resume, inbound.user_key)
-        current = await asyncio.to_thread(self._or_else, "resuming an assessment", resume, _none)
-        if current is not None:  # a question asked mid-assessment: answer it, then carry on
-            replies.append(NoticeReply("Back to your assessment:"))
-            replies.append(current)
-        return replies
+        return None
 
-    async def answer(
-        self, inbound: Inbound, on_partial: PartialCallback | None = None
-    ) -> AnswerReply:
-        """Answer a question with the thread's earlier turns as context, and remember it.
+    async def _answer(self, inbound: Inbound, on_partial: PartialCallback | None) -> list[Reply]:
+        """The answer, with the thread's earlier turns as context; remembered.
 
         Only a message that cannot stand alone is a follow-up (``bot.answering.follow_up``).
+        A question asked mid-assessment is answered, then the assessment carries on.
         """
         question = inbound.text.strip()
         now = self._clock()
@@ -163,8 +162,10 @@ class Router:
             now,
         )
         # Without the memory the question is still answered, as if it were the first.
-        turns: list[tuple[str, str]] = await asyncio.to_thread(
-            self._or_else, "reading the conversation", recent, list
+        turns: list[tuple[str, str]] = (
+            []  # a message that opens its thread has nothing before it to lean on
+            if inbound.starts_thread
+            else await asyncio.to_thread(self._or_else, "reading the conversation", recent, list)
         )
         reply, asked = await answer_in_context(
             self._answerer, self._generator, question, turns, on_partial
@@ -173,7 +174,13 @@ class Router:
             remember = partial(self._remember, inbound, reply, asked, now)
             # The answer is delivered even when it cannot be kept (it then takes no vote).
             await asyncio.to_thread(self._or_else, "remembering an answer", remember, _none)
-        return reply
+        replies: list[Reply] = [reply]
+        resume = partial(self._assessment.resume, inbound.user_key)
+        current = await asyncio.to_thread(self._or_else, "resuming an assessment", resume, _none)
+        if current is not None:
+            replies.append(NoticeReply("Back to your assessment:"))
+            replies.append(current)
+        return replies
 
     def _or_else(self, doing: str, call: Callable[[], T], fallback: Callable[[], T]) -> T:
         """``call()``, or ``fallback()`` when it fails: the store's trouble is not the user's.
@@ -187,14 +194,20 @@ class Router:
             return fallback()
 
     def _remember(self, inbound: Inbound, reply: AnswerReply, asked: str, now: datetime) -> None:
-        # The user's turn keeps the topic a follow-up leaned on, so a chain keeps it.
-        self._store.append_turn(inbound.thread_key, "user", asked, now)
-        self._store.append_turn(inbound.thread_key, "assistant", reply.text, now)
-        # Their next question in this thread is answered without a mention (bot.etiquette).
-        self._store.note_answered(inbound.thread_key, inbound.user, now)
-        self._store.record_answer(
-            inbound.user_key, reply.answer_id, reply.question, reply.text, reply.covered
+        # The user's turn keeps the topic a follow-up leaned on, so a chain keeps it; the
+        # asker's next question in this thread is answered without a mention
+        # (bot.etiquette); the answer is kept for their vote. One write does all three.
+        exchange = Exchange(
+            thread_key=inbound.thread_key,
+            user_key=inbound.user_key,
+            asked=asked,
+            answer_id=reply.answer_id,
+            question=reply.question,
+            answer=reply.text,
+            covered=reply.covered,
+            at=now,
         )
+        self._store.record_exchange(exchange)
 
     def _act(self, inbound: Inbound, action: Action) -> list[Reply]:
         if action.kind is ActionKind.FEEDBACK:
@@ -217,12 +230,14 @@ class Router:
             log.info("feedback: a vote on another user's answer was refused")
             return NoticeReply(VOTE_NOT_YOURS)
         self._store.record_feedback(
-            inbound.user_key,
-            action.ref,
-            vote,
-            str(answered["question"]),
-            str(answered["answer"]),
-            clean_text(action.note)[:MAX_COMMENT_CHARS],
+            Vote(
+                user_key=inbound.user_key,
+                answer_id=action.ref,
+                vote=vote,
+                question=str(answered["question"]),
+                answer=str(answered["answer"]),
+                comment=clean_text(action.note)[:MAX_COMMENT_CHARS],
+            )
         )
         self.metrics.count_feedback(vote)
         return NoticeReply(

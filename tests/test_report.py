@@ -13,7 +13,7 @@ import pytest
 
 from adapters.cli.main import main
 from adapters.storage.sqlite import SqliteStateStore
-from bot.ports import StoredResult
+from bot.ports import StoredResult, Vote
 from bot.report import Period, build_report, format_text, normalise_question
 from bot.report_html import render_html
 
@@ -162,14 +162,12 @@ def seed_store(data_dir: Path) -> None:
         store.record_answer(
             ("teams", "tenant-9", "U7"), "a3", "What is the GPU price", "...", False
         )
-        store.record_feedback(("slack", "T1", "U1"), "a1", "up", "How do we scale?", "...")
-        store.save_result(
-            ("slack", "T1", "U1"),
-            "run1",
-            "quick",
-            {"phase": PHASE_2, "dimensions": {"strategy": 50.0, "data": 25.0, "platform": 75.0}},
-            now,
-        )
+        store.record_feedback(Vote(("slack", "T1", "U1"), "a1", "up", "How do we scale?", "..."))
+        details = {
+            "phase": PHASE_2,
+            "dimensions": {"strategy": 50.0, "data": 25.0, "platform": 75.0},
+        }
+        store.save_result(StoredResult.of(("slack", "T1", "U1"), "run1", "quick", now, details))
 
 
 def test_report_command_prints_figures_and_writes_the_html_file(

@@ -36,6 +36,7 @@ from adapters.composition import Advisor
 from adapters.console.charts import ChartCache
 from adapters.console.identity import BrowserIds, console_secret
 from adapters.console.render import log_entries, render, render_all
+from bot.door import AdvisorDoor
 from bot.logs import current_request_id
 from bot.messages import Action, ActionKind, Inbound, Reply, ResultReply
 from bot.ports import UserKey
@@ -68,9 +69,9 @@ SECURITY_HEADERS = {
 
 @dataclass
 class Console:
-    """What the console's handlers share: the advisor, the charts just shown, the signer."""
+    """What the console's handlers share: the advisor's door, the charts just shown, the signer."""
 
-    advisor: Advisor
+    door: AdvisorDoor
     charts: ChartCache
     browsers: BrowserIds
 
@@ -102,7 +103,7 @@ async def mount_console(app: web.Application, advisor: Advisor) -> str:
 
     """
     secret = await asyncio.to_thread(console_secret, advisor.settings)
-    app[CONSOLE_KEY] = Console(advisor, ChartCache(), BrowserIds(secret))
+    app[CONSOLE_KEY] = Console(advisor.door, ChartCache(), BrowserIds(secret))
     app.middlewares.append(console_middleware)
     app.router.add_get("/", index)
     app.router.add_static("/console/static/", STATIC_DIR)
@@ -205,7 +206,7 @@ async def _welcome(request: web.Request) -> tuple[list[Reply], list[str]]:
     """What a visit opens with: help, a scale-check waiting where it was left, suggestions."""
     console = request.app[CONSOLE_KEY]
     user_key = _user_key(request)  # a first-time browser gets its id with the page
-    welcome = await console.advisor.door.welcome(user_key)
+    welcome = await console.door.welcome(user_key)
     return list(welcome.replies), list(welcome.suggestions)
 
 
@@ -245,7 +246,7 @@ async def chart(request: web.Request) -> web.Response:
     user_key = _user_key(request)
     png = console.charts.get(user_key, assessment_id)
     if png is None:
-        png = await console.advisor.door.chart(user_key, assessment_id)
+        png = await console.door.chart(user_key, assessment_id)
     if not png:
         raise web.HTTPNotFound(text="no chart for that assessment")
     return web.Response(
@@ -299,7 +300,7 @@ def _inbound(
 
 async def _handle(request: web.Request, inbound: Inbound) -> web.Response:
     console = request.app[CONSOLE_KEY]
-    replies = await console.advisor.door.handle(inbound)
+    replies = await console.door.handle(inbound)
     for reply in replies:
         if isinstance(reply, ResultReply):
             console.charts.put(inbound.user_key, reply.assessment_id, reply.chart_png)

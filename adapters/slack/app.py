@@ -70,7 +70,7 @@ async def mount_slack(app: web.Application, advisor: Advisor) -> str | None:
     allowlist = allowlist_from(settings)
     bolt.use(RefuseOtherWorkspaces(allowlist))
     bolt.use(DropRepeatedEvents(RecentEvents()))
-    SlackListeners(advisor, SlackDelivery(client), ledger, work).register(bolt)
+    SlackListeners(advisor.door, SlackDelivery(client), work).register(bolt)
     stored = StoredEvents(bolt, ledger, settings.event_lease_seconds)
 
     if settings.slack_app_token is not None:

@@ -5,12 +5,13 @@ see an acknowledgement in time, a channel message that mentions the advisor
 arrives twice (``app_mention`` and ``message``), and a slash command or click body
 may be posted twice. Two layers settle this:
 
-- ``ClaimingApp`` (bolt's app) claims each delivery in the state store's ledger
-  (``adapters.ledger``; survives restarts, shared by every replica): the event id,
-  or a command's or click's ``trigger_id``. A delivery already answered, or being
-  answered by a live claim, is dropped; one whose claimant died is taken over. The
-  listeners then claim the message (channel and ts) too, in the same claim, and
-  the claim is marked done once the jobs they started have sent their replies;
+- Each delivery is claimed in the state store's ledger (``adapters.ledger``;
+  survives restarts, shared by every replica) under its keys (``adapters.slack.keys``:
+  the event id and the message it carries, or a command's or click's ``trigger_id``),
+  in one write: by the endpoint as it stores an event, by ``ClaimingApp`` (bolt's
+  app) for everything else. A delivery already answered, or being answered by a
+  live claim, is dropped; one whose claimant died is taken over. The claim is
+  marked done once the jobs its listeners started have sent their replies;
 - ``DropRepeatedEvents``, a bolt middleware, also stops an event id this process
   has already seen, in memory.
 
@@ -21,15 +22,15 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from adapters.ledger import EventLedger
+from adapters.ledger import EventLedger, current_claim
 from adapters.slack.gate import Gate
+from adapters.slack.keys import EVENT_PREFIX, delivery_keys, event_key
 
 __all__ = [
     "REPLAYED",
@@ -38,36 +39,14 @@ __all__ = [
     "DropRepeatedEvents",
     "EventLedger",
     "RecentEvents",
-    "delivery_key",
     "event_key",
 ]
 
 log = logging.getLogger("scale_advisor.slack")
 
 RECENT_EVENTS_KEPT = 10_000
-EVENT_PREFIX = "slack-event:"
 REPLAYED = "scale_advisor_replayed"
 """Request context key: a stored event replayed by recovery (this process may have seen it)."""
-
-
-def event_key(event_id: str) -> str:
-    """The ledger key of a Slack event id (empty when there is no id: nothing to claim)."""
-    return f"{EVENT_PREFIX}{event_id}" if event_id else ""
-
-
-def delivery_key(body: Mapping[str, Any]) -> str:
-    """The ledger key of a request: its event id, else its ``trigger_id`` ("" for neither).
-
-    Slash commands and clicks carry a ``trigger_id`` unique to the user's action, so
-    the same body posted twice is one delivery.
-    """
-    event_id = body.get("event_id")
-    if isinstance(event_id, str) and event_id:
-        return event_key(event_id)
-    trigger_id = body.get("trigger_id")
-    if isinstance(trigger_id, str) and trigger_id:
-        return f"slack-trigger:{trigger_id}"
-    return ""
 
 
 class RecentEvents:
@@ -126,12 +105,19 @@ class ClaimingApp(AsyncApp):
         self._ledger = ledger
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
-        """Run the listeners under a new claim, or answer 200 to a delivery claimed before."""
-        key = delivery_key(req.body)
-        if not key:
+        """Run the listeners under the delivery's claim; answer 200 to a repeat.
+
+        An event the endpoint stored arrives claimed already (the claim is current);
+        anything else (Socket Mode, a replay, a command or a click) is claimed here.
+        """
+        keys = delivery_keys(req.body)
+        held = current_claim()
+        if not keys or (held is not None and keys[0] in held.keys):
             return await super().async_dispatch(req)
-        claim = await self._ledger.claim(key)
+        claim = await self._ledger.claim(*keys)
         if claim is None:
             return BoltResponse(status=200, body="")
         with claim.current():
+            if claim.duplicate:  # its message is answered under another event
+                return BoltResponse(status=200, body="")
             return await super().async_dispatch(req)

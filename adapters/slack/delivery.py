@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -202,21 +203,28 @@ class SlackDelivery:
         """A user's profile (``users.info``): their name, and whether they are an admin."""
         return await self._call("users.info", self._client.users_info(user=user))
 
-    async def _message(
+    def _message(
         self,
         method: str,
         call: Callable[[SlackMessage], Awaitable[AsyncSlackResponse]],
         message: SlackMessage,
-    ) -> Sent:
-        sent = await self._call(method, call(message))
-        if sent.error == INVALID_BLOCKS and message.fallback_blocks is not None:
-            # Blocks this workspace's Slack does not know yet (native feedback buttons):
-            # the same message with the classic ones.
-            fallback = replace(message, blocks=message.fallback_blocks, fallback_blocks=None)
-            sent = await self._call(method, call(fallback))
-        return sent
+    ) -> Awaitable[Sent]:
+        """``call`` with ``message``, and with its fallback blocks should Slack refuse them.
 
-    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse | None]) -> Sent:
+        Not a coroutine itself: it hands ``_call`` over, so a post crosses one frame here.
+        """
+        fallback = None
+        if message.fallback_blocks is not None:
+            plain = replace(message, blocks=message.fallback_blocks, fallback_blocks=None)
+            fallback = partial(call, plain)
+        return self._call(method, call(message), fallback)
+
+    async def _call(
+        self,
+        method: str,
+        call: Awaitable[AsyncSlackResponse | None],
+        fallback: Callable[[], Awaitable[AsyncSlackResponse]] | None = None,
+    ) -> Sent:
         try:
             response = await call
             if response is None:  # a stream kept the text in its buffer: nothing was sent
@@ -226,6 +234,10 @@ class SlackDelivery:
             # A non-JSON answer (an HTML error page, a 405) has no error code to read.
             error = str(data.get("error", "error")) if isinstance(data, dict) else "error"
             log.warning("Slack %s failed: %s", method, error)
+            if error == INVALID_BLOCKS and fallback is not None:
+                # Blocks this workspace's Slack does not know yet (native feedback buttons):
+                # the same message with the classic ones.
+                return await self._call(method, fallback())
             return Sent({}, error)
         except (TimeoutError, SlackClientError, aiohttp.ClientError) as exc:
             log.warning("Slack %s failed: %s", method, exc.__class__.__name__)

@@ -27,8 +27,9 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.ledger import EventLedger
-from adapters.slack.dedup import EVENT_PREFIX, REPLAYED, event_key
+from adapters.ledger import Claim, EventLedger
+from adapters.slack.dedup import REPLAYED
+from adapters.slack.keys import EVENT_PREFIX
 from adapters.slack.payloads import EVENT_CALLBACK, Allowlist, Rejection, check_request
 
 log = logging.getLogger("scale_advisor.slack")
@@ -46,11 +47,16 @@ class EventQueue:
 
     def __init__(self, bolt: AsyncApp) -> None:
         self._bolt = bolt
-        self._queue: asyncio.Queue[tuple[bytes, Headers, contextvars.Context]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, Headers, Claim, contextvars.Context]] = (
+            asyncio.Queue()
+        )
         self._worker: asyncio.Task[None] | None = None
 
-    def put(self, body: bytes, headers: Headers) -> None:
-        """Queue an acknowledged event for bolt (parsed by bolt later, off the ack's path)."""
+    def put(self, body: bytes, headers: Headers, claim: Claim) -> None:
+        """Queue an acknowledged event for bolt, dispatched under its ledger ``claim``.
+
+        bolt parses it later, off the acknowledgement's path.
+        """
         if self._worker is None or self._worker.done():
             # A context of its own: the worker outlives the request that happened to start it.
             self._worker = asyncio.get_running_loop().create_task(
@@ -58,7 +64,7 @@ class EventQueue:
             )
         # The event is dispatched in its own request's context, so its logs (and the jobs
         # its listeners start) carry that request's id.
-        self._queue.put_nowait((body, headers, contextvars.copy_context()))
+        self._queue.put_nowait((body, headers, claim, contextvars.copy_context()))
 
     async def close(self, timeout: float) -> None:
         """Dispatch what is queued (for up to ``timeout`` seconds), then stop."""
@@ -67,24 +73,27 @@ class EventQueue:
         try:
             await asyncio.wait_for(self._queue.join(), timeout)
         except TimeoutError:
-            log.warning("Slack: %d queued events dropped at shutdown", self._queue.qsize())
+            log.warning("Slack: %d queued events left for the next start", self._queue.qsize())
+            while not self._queue.empty():  # stored: recovery answers them, here or elsewhere
+                self._queue.get_nowait()[2].settle_undispatched(done=False)
         self._worker.cancel()
         await asyncio.gather(self._worker, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:
-            body, headers, context = await self._queue.get()
+            body, headers, claim, context = await self._queue.get()
             try:
-                dispatch = self._dispatch(body, headers)
+                dispatch = self._dispatch(body, headers, claim)
                 await asyncio.get_running_loop().create_task(dispatch, context=context)
             finally:
                 self._queue.task_done()
             await asyncio.sleep(0)  # let requests that arrived meanwhile be acknowledged
 
-    async def _dispatch(self, body: bytes, headers: Headers) -> None:
+    async def _dispatch(self, body: bytes, headers: Headers, claim: Claim) -> None:
         try:
             request = AsyncBoltRequest(body=body.decode("utf-8"), headers=headers)
-            response = await self._bolt.async_dispatch(request)
+            with claim.current():  # the listeners' jobs keep it open until they have replied
+                response = await self._bolt.async_dispatch(request)
             if response.status >= 400 and response.status != 404:
                 log.warning("Slack: bolt answered an event with %d", response.status)
         except Exception:
@@ -171,9 +180,17 @@ class EventsEndpoint:
             log.warning("Slack: refused a request (%d): %s", refusal.status, refusal.reason)
             return web.json_response({"ok": False, "error": refusal.reason}, status=refusal.status)
         if checked.kind == EVENT_CALLBACK:
-            if not await self._stored(checked.event_id, body):
+            try:
+                claim = await self._ledger.store(*checked.keys, body=body.decode("utf-8"))
+            except Exception as error:
+                log.error("Slack: could not store an event: %s", type(error).__name__)
                 return web.json_response({"ok": False, "error": "try again"}, status=503)
-            self._events.put(body, dict(request.headers))
+            if claim is None:
+                pass  # a retry of an event answered, or being answered: nothing more to do
+            elif claim.duplicate:
+                claim.settle_undispatched(done=True)  # its message is answered under another event
+            else:
+                self._events.put(body, dict(request.headers), claim)
             return web.Response(status=200)
         response = await self._bolt.async_dispatch(await to_bolt_request(request))
         if response.status == 404:
@@ -181,16 +198,6 @@ class EventsEndpoint:
             # or Slack would show the user an error or retry.
             return web.Response(status=200)
         return await to_aiohttp_response(response)
-
-    async def _stored(self, event_id: str, body: bytes) -> bool:
-        """Keep the event before it is acknowledged; False if the store failed."""
-        text = body.decode("utf-8")  # check_request made sure it is UTF-8 JSON with an id
-        try:
-            await self._ledger.store(event_key(event_id), text)
-        except Exception as error:
-            log.error("Slack: could not store an event: %s", type(error).__name__)
-            return False
-        return True
 
     def _signed(self, request: web.Request, body: bytes) -> bool:
         try:

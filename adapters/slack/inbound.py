@@ -85,11 +85,6 @@ def has_files(event: Mapping[str, Any]) -> bool:
     return bool(event.get("files")) or event.get("subtype") == "file_share"
 
 
-def message_key(team_id: str, event: Mapping[str, Any]) -> str:
-    """One id per message, whichever event (``app_mention`` or ``message``) delivers it."""
-    return f"slack-message:{team_id}:{text_field(event, 'channel')}:{text_field(event, 'ts')}"
-
-
 def message_thread(event: Mapping[str, Any]) -> str | None:
     """The thread a message belongs to and is answered in: its thread, or the one it starts.
 
@@ -108,6 +103,8 @@ def message_inbound(team_id: str, event: Mapping[str, Any], bot_user_id: str | N
         conversation=text_field(event, "channel"),
         thread=message_thread(event),
         text=clean_text(strip_mention(text_field(event, "text"), bot_user_id)),
+        # Each top-level message (in a channel or a DM) opens a thread of its own.
+        starts_thread=text_field(event, "thread_ts") in ("", text_field(event, "ts")),
     )
 
 

@@ -19,12 +19,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from adapters.composition import Advisor
 from adapters.slack import buttons
 from adapters.slack.answering import ThreadAnswer, recipient_of
 from adapters.slack.blocks import render
-from adapters.slack.dedup import EventLedger
-from adapters.slack.delivery import CANNOT_POST_HERE, Recipient, Sent, SlackDelivery
+from adapters.slack.delivery import CANNOT_POST_HERE, Sent, SlackDelivery
 from adapters.slack.home import COMMAND, home_view
 from adapters.slack.inbound import (
     PLATFORM,
@@ -39,16 +37,15 @@ from adapters.slack.inbound import (
     mentions,
     mentions_others,
     message_inbound,
-    message_key,
     message_place,
     workspace_key,
 )
 from adapters.slack.work import BackgroundWork
 from bot.chat_text import ChatText, chat_text
+from bot.door import AdvisorDoor
 from bot.messages import (
     Action,
     ActionKind,
-    Inbound,
     NoticeReply,
     QuestionReply,
     Reply,
@@ -72,15 +69,13 @@ class SlackListeners:
 
     def __init__(
         self,
-        advisor: Advisor,
+        door: AdvisorDoor,
         delivery: SlackDelivery,
-        ledger: EventLedger,
         work: BackgroundWork,
         texts: ChatText | None = None,
     ) -> None:
-        self._advisor = advisor
+        self._door = door
         self._delivery = delivery
-        self._ledger = ledger
         self._work = work
         self._texts = texts or chat_text()
 
@@ -157,36 +152,30 @@ class SlackListeners:
     async def _converse(
         self, context: AsyncBoltContext, event: Mapping[str, Any], addressed: bool
     ) -> None:
+        """A message for the advisor (or perhaps for it, when not ``addressed``): answered."""
         if not is_from_person(event):
             return
         workspace = _workspace(context)
         inbound = message_inbound(workspace, event, context.bot_user_id)
         if not addressed:
             others = mentions_others(str(event.get("text") or ""), context.bot_user_id)
-            if not await self._advisor.door.takes_up(inbound, others):
+            if not await self._door.takes_up(inbound, others):
                 return  # people talking to each other: no reply at all
-        # The event itself is claimed already (``ClaimingApp``); the message key joins that
-        # claim and catches the same message delivered by a second event.
-        if not await self._ledger.first_time(message_key(workspace, event)):
-            return
-        if self._advisor.door.asks_to_configure(inbound.text):
+        if self._door.asks_to_configure(inbound.text):
             inbound = replace(inbound, can_configure=await self._is_admin(inbound.user))
         place = message_place(event)
         if has_files(event):
             await self._send(place, [NoticeReply(ATTACHMENTS_NOTE)])
             if not inbound.text:
                 return
+        # Answered in the thread: a status meanwhile; with an LLM, the answer streams in.
         recipient = recipient_of(event, context.team_id)
-        await self._answer(inbound, place, recipient, is_direct_message(event))
-
-    async def _answer(
-        self, inbound: Inbound, place: Place, recipient: Recipient | None, direct: bool
-    ) -> None:
-        """Answer in the thread: a status meanwhile; with an LLM, the answer streams in."""
-        answer = ThreadAnswer(self._delivery, place, self._texts, recipient, direct)
+        answer = ThreadAnswer(
+            self._delivery, place, self._texts, recipient, is_direct_message(event)
+        )
         answer.begin()
         try:
-            replies = await self._advisor.door.handle(inbound, on_partial=answer.show)
+            replies = await self._door.handle(inbound, on_partial=answer.show)
             rest = await answer.finish(replies)
             if rest and (await self._send(place, rest)).ok:
                 answer.delivered()
@@ -197,7 +186,7 @@ class SlackListeners:
         self, workspace: str, command: Mapping[str, Any], mode: str, respond: AsyncRespond
     ) -> None:
         inbound = command_inbound(workspace, command, Action(ActionKind.ASSESS_START, mode))
-        replies = await self._advisor.door.handle(inbound)
+        replies = await self._door.handle(inbound)
         sent = await self._send(Place(inbound.conversation), replies)
         if sent.error in CANNOT_POST_HERE:
             # Posting to the user's id opens the DM between the advisor and them.
@@ -213,10 +202,10 @@ class SlackListeners:
             return
         origin = click_origin(workspace, body)
         if click.action is None:  # "ask about this": a question asked by clicking
-            replies = await self._advisor.door.handle(click_inbound(origin, text=click.ask))
+            replies = await self._door.handle(click_inbound(origin, text=click.ask))
             await self._send(origin.place, replies)
             return
-        replies = await self._advisor.door.handle(click_inbound(origin, click.action))
+        replies = await self._door.handle(click_inbound(origin, click.action))
         kind = click.action.kind
         if kind is ActionKind.FEEDBACK:
             await self._tell(origin, replies)
@@ -246,7 +235,7 @@ class SlackListeners:
         )
 
     async def _publish_home(self, team_id: str, user_id: str) -> None:
-        latest = await self._advisor.door.home((PLATFORM, team_id, user_id))
+        latest = await self._door.home((PLATFORM, team_id, user_id))
         await self._delivery.publish_home(user_id, home_view(latest))
 
     # --- sending ----------------------------------------------------------------------------

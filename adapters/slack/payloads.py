@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from adapters.slack.keys import delivery_keys
+
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
 _COMMAND_FIELDS = ("command", "user_id", "team_id", "channel_id")
@@ -59,6 +61,7 @@ class Accepted:
     enterprise_id: str = ""
     app_id: str = ""
     event_id: str = ""  # an Events API event's id (checked present for event_callback)
+    keys: tuple[str, ...] = ()  # the ledger keys it is claimed under (adapters.slack.keys)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ def addressee(kind: str, payload: Mapping[str, Any]) -> Accepted:
         enterprise_id=_string(payload.get("enterprise_id")) or _string(enterprise.get("id")),
         app_id=_string(payload.get("api_app_id")),
         event_id=_string(payload.get("event_id")),
+        keys=delivery_keys(payload),
     )
 
 

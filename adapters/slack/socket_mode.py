@@ -19,9 +19,10 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from adapters.ledger import EventLedger
-from adapters.slack.dedup import event_key
+from adapters.slack.keys import delivery_keys
 
 log = logging.getLogger("scale_advisor.slack")
 
@@ -36,15 +37,23 @@ class DurableSocketModeHandler(AsyncSocketModeHandler):
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         """Store an Events API envelope's event, then dispatch and acknowledge it."""
         payload = req.payload if isinstance(req.payload, dict) else {}
-        event_id = payload.get("event_id")
-        if req.type == "events_api" and isinstance(event_id, str) and event_id:
-            try:
-                await self._ledger.store(event_key(event_id), json.dumps(payload))
-            except Exception as error:
-                # Unacknowledged, the envelope comes again: better late than lost.
-                log.error("Slack: could not store an event: %s", type(error).__name__)
-                return
-        await super().handle(client, req)
+        keys = delivery_keys(payload)
+        if req.type != "events_api" or not keys:
+            await super().handle(client, req)
+            return
+        try:
+            claim = await self._ledger.store(*keys, body=json.dumps(payload))
+        except Exception as error:
+            # Unacknowledged, the envelope comes again: better late than lost.
+            log.error("Slack: could not store an event: %s", type(error).__name__)
+            return
+        if claim is None or claim.duplicate:  # answered, or being answered: only acknowledge
+            if claim is not None:
+                claim.settle_undispatched(done=True)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        with claim.current():  # the listeners' jobs keep it open until they have replied
+            await super().handle(client, req)
 
 
 def run_socket_mode(

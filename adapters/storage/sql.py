@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.ports import StoredResult, UserKey
+from bot.ports import Exchange, StoredResult, UserKey, Vote
 
 __all__ = [
     "MAX_EVENT_ATTEMPTS",
@@ -251,23 +251,21 @@ class SqlStateStore(ABC):
 
     # --- assessment history ----------------------------------------------------
 
-    def save_result(
-        self,
-        user_key: UserKey,
-        assessment_id: str,
-        mode: str,
-        result_dict: dict[str, Any],
-        completed_at: datetime | str,
-    ) -> None:
-        """Add a completed assessment to the user's history (idempotent per id)."""
-        when = completed_at.isoformat() if isinstance(completed_at, datetime) else completed_at
+    def save_result(self, result: StoredResult) -> None:
+        """Add a completed assessment to its user's history (idempotent per id)."""
         self._run(
             'INSERT INTO results (platform, workspace, "user", assessment_id, mode, result_json, '
             "completed_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             'ON CONFLICT (platform, workspace, "user", assessment_id) DO UPDATE SET '
             "mode = excluded.mode, result_json = excluded.result_json, "
             "completed_at = excluded.completed_at",
-            (*user_key, assessment_id, mode, json.dumps(result_dict), when),
+            (
+                *result.user_key,
+                result.assessment_id,
+                result.mode,
+                json.dumps(dict(result.details)),
+                result.completed_at,
+            ),
         )
 
     def latest_result(self, user_key: UserKey) -> StoredResult | None:
@@ -297,11 +295,8 @@ class SqlStateStore(ABC):
         self, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
     ) -> None:
         """Keep an answer that was given, so a later vote on it can name it."""
-        self._run(
-            'INSERT INTO answers (answer_id, platform, workspace, "user", question, answer, '
-            "covered) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
-            (answer_id, *user_key, question, answer, int(covered)),
-        )
+        with self._transaction() as tx:
+            _insert_answer(tx, user_key, answer_id, question, answer, covered)
 
     def get_answer(self, answer_id: str) -> dict[str, Any] | None:
         """An answer recorded by ``record_answer`` (question, answer, covered), or None."""
@@ -315,15 +310,7 @@ class SqlStateStore(ABC):
 
     # --- feedback ----------------------------------------------------------------
 
-    def record_feedback(
-        self,
-        user_key: UserKey,
-        answer_id: str,
-        vote: str,
-        question: str,
-        answer: str,
-        comment: str = "",
-    ) -> None:
+    def record_feedback(self, vote: Vote) -> None:
         """Record a vote on an answer (a second vote by the same user replaces the first).
 
         A later vote without a comment keeps the comment given with an earlier one.
@@ -334,7 +321,7 @@ class SqlStateStore(ABC):
             'ON CONFLICT (platform, workspace, "user", answer_id) '
             "DO UPDATE SET vote = excluded.vote, comment = CASE WHEN excluded.comment = '' "
             "THEN feedback.comment ELSE excluded.comment END",
-            (*user_key, answer_id, vote, question, answer, comment),
+            (*vote.user_key, vote.answer_id, vote.vote, vote.question, vote.answer, vote.comment),
         )
 
     def feedback(self) -> list[dict[str, Any]]:
@@ -350,16 +337,7 @@ class SqlStateStore(ABC):
     def note_answered(self, thread_key: str, user: str, now: datetime | float) -> None:
         """Remember that the advisor answered ``user`` in a thread, and when."""
         with self._transaction() as tx:
-            tx.execute(
-                'INSERT INTO thread_people (thread_key, "user", at) VALUES (?, ?, ?) '
-                'ON CONFLICT (thread_key, "user") DO UPDATE SET at = excluded.at',
-                (thread_key, user, _seconds(now)),
-            )
-            # Nobody's follow-up reaches back this far; older rows only take space.
-            tx.execute(
-                "DELETE FROM thread_people WHERE at < ?",
-                (_seconds(now) - THREAD_PEOPLE_KEPT_SECONDS,),
-            )
+            _note_answered(tx, thread_key, user, now)
 
     def answered_in_thread(
         self, thread_key: str, user: str, max_age_seconds: float, now: datetime | float
@@ -408,51 +386,37 @@ class SqlStateStore(ABC):
 
     # --- platform event de-duplication --------------------------------------------
 
-    def store_event(self, event_id: str, body: str, lease_seconds: float, now: float) -> bool:
-        """Keep an acknowledged event's body until it is answered; True if it was new.
-
-        It is stored unclaimed (anyone may claim it) but reserved for ``lease_seconds``:
-        recovery replays it only after that, so the replica that acknowledged it gets
-        to process it first, and a replica that died before claiming it loses it to
-        the others. A repeat (Slack's retry) changes nothing.
-        """
-        with self._transaction() as tx:
-            first = (
-                tx.execute(
-                    "INSERT INTO events (event_id, body, owner, lease_until, done) "
-                    "VALUES (?, ?, '', ?, 0) ON CONFLICT (event_id) DO NOTHING",
-                    (event_id, body, now + lease_seconds),
-                )
-                == 1
-            )
-            if first:
-                _trim_events(tx)
-        return first
-
     def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Claim an event for ``owner`` until ``now + lease_seconds``.
+        """Claim one event for ``owner`` until ``now + lease_seconds`` (see ``claim_events``)."""
+        return self.claim_events([event_id], owner, lease_seconds, now) == 1
 
-        True when the event is new, stored but unclaimed, given up, or held by a claim
-        whose lease ran out (its owner died or hung): one statement decides, so of two
-        replicas claiming at once exactly one wins. False when it is done, held by a
-        live claim, or was taken over ``MAX_EVENT_ATTEMPTS`` times already.
+    def claim_events(
+        self,
+        event_ids: Sequence[str],
+        owner: str,
+        lease_seconds: float,
+        now: float,
+        body: str | None = None,
+    ) -> int:
+        """Claim events in order for ``owner``, in one transaction; how many were claimed.
+
+        Each is won when it is new, given up, or held by a claim whose lease ran out
+        (its owner died or hung): one statement decides, so of two replicas claiming
+        at once exactly one wins. It is lost when done, held by a live claim, or taken
+        over ``MAX_EVENT_ATTEMPTS`` times already; the claim stops at the first one
+        lost. ``body`` (an acknowledged event's payload) is kept with the first, for
+        recovery to replay until it is answered.
         """
+        claimed = 0
         with self._transaction() as tx:
-            won = (
-                tx.execute(
-                    "INSERT INTO events (event_id, owner, lease_until, done, attempts) "
-                    "VALUES (?, ?, ?, 0, 1) ON CONFLICT (event_id) DO UPDATE SET "
-                    "owner = excluded.owner, lease_until = excluded.lease_until, "
-                    "attempts = events.attempts + 1 "
-                    "WHERE events.done = 0 AND events.attempts < ? "
-                    "AND (events.owner = '' OR events.lease_until < ?)",
-                    (event_id, owner, now + lease_seconds, MAX_EVENT_ATTEMPTS, now),
-                )
-                == 1
-            )
-            if won:
+            for event_id in event_ids:
+                if not _claim(tx, event_id, owner, now + lease_seconds, now, body):
+                    break
+                body = None  # only the first key carries the payload
+                claimed += 1
+            if claimed:
                 _trim_events(tx)
-        return won
+        return claimed
 
     def renew_events(
         self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
@@ -507,14 +471,24 @@ class SqlStateStore(ABC):
     def append_turn(self, thread_key: str, role: str, text: str, now: datetime | float) -> None:
         """Add one turn to a thread's memory, keeping only its latest 20 turns."""
         with self._transaction() as tx:
-            tx.execute(
-                "INSERT INTO turns (thread_key, role, text, at) VALUES (?, ?, ?, ?)",
-                (thread_key, role, text, _seconds(now)),
-            )
-            tx.execute(
-                "DELETE FROM turns WHERE thread_key = ? AND id NOT IN "
-                "(SELECT id FROM turns WHERE thread_key = ? ORDER BY id DESC LIMIT ?)",
-                (thread_key, thread_key, MAX_TURNS_PER_THREAD),
+            _append_turn(tx, thread_key, role, text, now)
+
+    def record_exchange(self, exchange: Exchange) -> None:
+        """Keep an answered message in one transaction (one round trip to the database).
+
+        Both turns, the asker's mark on the thread and the answer, for a later vote.
+        """
+        with self._transaction() as tx:
+            _append_turn(tx, exchange.thread_key, "user", exchange.asked, exchange.at)
+            _append_turn(tx, exchange.thread_key, "assistant", exchange.answer, exchange.at)
+            _note_answered(tx, exchange.thread_key, exchange.user_key[2], exchange.at)
+            _insert_answer(
+                tx,
+                exchange.user_key,
+                exchange.answer_id,
+                exchange.question,
+                exchange.answer,
+                exchange.covered,
             )
 
     def recent_turns(
@@ -557,6 +531,59 @@ class SqlStateStore(ABC):
     def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
         rows = self._all(sql, params)
         return rows[0] if rows else None
+
+
+def _append_turn(
+    tx: Transaction, thread_key: str, role: str, text: str, now: datetime | float
+) -> None:
+    tx.execute(
+        "INSERT INTO turns (thread_key, role, text, at) VALUES (?, ?, ?, ?)",
+        (thread_key, role, text, _seconds(now)),
+    )
+    tx.execute(
+        "DELETE FROM turns WHERE thread_key = ? AND id NOT IN "
+        "(SELECT id FROM turns WHERE thread_key = ? ORDER BY id DESC LIMIT ?)",
+        (thread_key, thread_key, MAX_TURNS_PER_THREAD),
+    )
+
+
+def _note_answered(tx: Transaction, thread_key: str, user: str, now: datetime | float) -> None:
+    tx.execute(
+        'INSERT INTO thread_people (thread_key, "user", at) VALUES (?, ?, ?) '
+        'ON CONFLICT (thread_key, "user") DO UPDATE SET at = excluded.at',
+        (thread_key, user, _seconds(now)),
+    )
+    # Nobody's follow-up reaches back this far; older rows only take space.
+    tx.execute(
+        "DELETE FROM thread_people WHERE at < ?", (_seconds(now) - THREAD_PEOPLE_KEPT_SECONDS,)
+    )
+
+
+def _insert_answer(
+    tx: Transaction, user_key: UserKey, answer_id: str, question: str, answer: str, covered: bool
+) -> None:
+    tx.execute(
+        'INSERT INTO answers (answer_id, platform, workspace, "user", question, answer, '
+        "covered) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
+        (answer_id, *user_key, question, answer, int(covered)),
+    )
+
+
+def _claim(
+    tx: Transaction, event_id: str, owner: str, until: float, now: float, body: str | None
+) -> bool:
+    return (
+        tx.execute(
+            "INSERT INTO events (event_id, body, owner, lease_until, done, attempts) "
+            "VALUES (?, ?, ?, ?, 0, 1) ON CONFLICT (event_id) DO UPDATE SET "
+            "owner = excluded.owner, lease_until = excluded.lease_until, "
+            "attempts = events.attempts + 1, body = COALESCE(events.body, excluded.body) "
+            "WHERE events.done = 0 AND events.attempts < ? "
+            "AND (events.owner = '' OR events.lease_until < ?)",
+            (event_id, body, owner, until, MAX_EVENT_ATTEMPTS, now),
+        )
+        == 1
+    )
 
 
 def _trim_events(tx: Transaction) -> None:

@@ -22,6 +22,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.composition import Advisor
+from adapters.ledger import EventLedger
 from adapters.teams.auth import APP_TYPES, AuthOverrides, authentication
 from adapters.teams.bot import DEFAULT_REPLY_BUDGET, AdvisorTeamsBot
 from adapters.teams.endpoint import MessagesEndpoint
@@ -156,13 +157,17 @@ async def mount_teams(
             "Use this only for a local trial or the Bot Framework Emulator.",
             MESSAGES_PATH,
         )
-    outbox = Outbox(options.retry, links=ReplyLinks(advisor.answer_log))
+    links = ReplyLinks(advisor.answer_log)
+    outbox = Outbox(options.retry, links=links)
     adapter = build_adapter(settings, options.auth_overrides, outbox)
     late_replies = LateReplies(adapter, settings.microsoft_app_id.strip(), outbox)
     bot = AdvisorTeamsBot(
-        advisor,
+        advisor.door,
         outbox,
         late_replies,
+        EventLedger(advisor.events, settings.event_lease_seconds),
+        links,
+        settings.teams_admins,
         options.reply_budget,
         options.answer_concurrency,
         options.stream_interval,

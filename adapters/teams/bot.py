@@ -31,7 +31,6 @@ from typing import Any
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import ActivityTypes, InvokeResponse
 
-from adapters.composition import Advisor
 from adapters.ledger import EventLedger, current_claim
 from adapters.teams.feedback import SUBMIT_ACTION, NativeFeedback, ReplyLinks
 from adapters.teams.inbound import is_foreign_click, to_inbound
@@ -40,6 +39,7 @@ from adapters.teams.late_replies import LateReplies
 from adapters.teams.mentions import is_personal, mentions_bot, mentions_others
 from adapters.teams.outbound import Outbox
 from adapters.teams.streaming import STREAM_INTERVAL, AnswerStream
+from bot.door import AdvisorDoor
 from bot.messages import ActionKind, Inbound, PartialCallback, Reply
 
 __all__ = [
@@ -95,26 +95,32 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
 
     def __init__(
         self,
-        advisor: Advisor,
+        door: AdvisorDoor,
         outbox: Outbox,
         late_replies: LateReplies,
+        ledger: EventLedger,
+        links: ReplyLinks,
+        admins: frozenset[str],
         reply_budget: float = DEFAULT_REPLY_BUDGET,
         answer_concurrency: int | None = None,
         stream_interval: float = STREAM_INTERVAL,
     ) -> None:
-        """Serve ``advisor`` through ``outbox``.
+        """Serve the advisor behind ``door`` through ``outbox``.
 
         Args:
-            advisor: Its router answers.
+            door: The advisor, as a channel sees it.
             outbox: Sends the replies.
             late_replies: Finishes replies slower than ``reply_budget`` seconds.
+            ledger: Claims each activity once, here or on another replica.
+            links: Which answer each sent reply carries, for Teams' native feedback.
+            admins: AAD object ids allowed to change the advisor's settings.
             reply_budget: Seconds a turn may take.
             answer_concurrency: Router calls at once (default: one per CPU).
             stream_interval: Seconds at least between two streaming updates.
 
         """
         super().__init__()
-        self._advisor = advisor
+        self._door = door
         self._outbox = outbox
         self._late_replies = late_replies
         self._reply_budget = reply_budget
@@ -123,11 +129,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         # every reply queues behind every answer; bounded, answers go out as they
         # are ready.
         self._answering = asyncio.Semaphore(answer_concurrency or default_answer_concurrency())
-        self._ledger = EventLedger(advisor.events, advisor.settings.event_lease_seconds)
-        self._feedback = NativeFeedback(ReplyLinks(advisor.answer_log), self._answer)
-        self._admins = advisor.settings.teams_admins
+        self._ledger = ledger
+        self._feedback = NativeFeedback(links, self._answer)
+        self._admins = admins
         # Only a language model's answer comes in parts; without one there is nothing to stream.
-        self._streams = advisor.door.streams
+        self._streams = door.streams
         self._stream_interval = stream_interval
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -153,7 +159,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         inbound = to_inbound(activity, admins=self._admins)
         clicked = activity.value is not None
         addressed = clicked or is_personal(activity) or mentions_bot(activity)
-        if not addressed and not await self._advisor.door.takes_up(
+        if not addressed and not await self._door.takes_up(
             inbound, mentions_others(activity)
         ):
             return  # people talking to each other: no reply at all
@@ -235,4 +241,4 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]
         self, inbound: Inbound, on_partial: PartialCallback | None = None
     ) -> list[Reply]:
         async with self._answering:
-            return await self._advisor.door.handle(inbound, on_partial=on_partial)
+            return await self._door.handle(inbound, on_partial=on_partial)

@@ -268,12 +268,9 @@ class AssessmentService:
         placement = place(self.survey, state.answers)
         previous = _previous(self.store.history(user_key), state.assessment_id)
         reply = self._result(state.assessment_id, placement, previous)
+        details = _result_dict(state.answers, placement, reply)
         self.store.save_result(
-            user_key,
-            state.assessment_id,
-            state.mode,
-            _result_dict(state.answers, placement, reply),
-            self.clock(),
+            StoredResult.of(user_key, state.assessment_id, state.mode, self.clock(), details)
         )
         self.store.clear_progress(user_key)
         return reply

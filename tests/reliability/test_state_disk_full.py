@@ -24,6 +24,7 @@ import pytest
 from adapters.composition import assemble_advisor
 from adapters.knowledge_runtime import KnowledgeRuntime
 from adapters.storage.sqlite import SqliteStateStore
+from bot.ports import Vote
 from bot.router import STEP_NOT_SAVED, VOTE_NOT_SAVED
 from tests.conftest import make_settings
 from tests.console.conftest import ask, browser_client, press, serving
@@ -46,7 +47,7 @@ class FillingStore(SqliteStateStore):
         writes: list[Callable[[int], None]] = [
             lambda i: self.append_turn(f"filler|{i}", "user", FILLER, 0.0),
             lambda i: self.record_answer(("f", "f", str(i)), f"filler-{i}", FILLER, "", True),
-            lambda i: self.record_feedback(("f", "f", str(i)), f"filler-{i}", "up", FILLER, ""),
+            lambda i: self.record_feedback(Vote(("f", "f", str(i)), f"f-{i}", "up", FILLER, "")),
             lambda i: self.save_progress(("f", "f", str(i)), {"f": FILLER}),
         ]
         for write in writes:

@@ -20,7 +20,7 @@ from adapters.storage.postgres import PostgresStateStore
 from adapters.storage.sql import MAX_TURNS_PER_THREAD, MIGRATIONS, SqlStateStore
 from adapters.storage.sqlite import SqliteStateStore
 from bot.errors import BackendUnavailableError
-from bot.ports import StateStore
+from bot.ports import StateStore, StoredResult, Vote
 from tests.conftest import make_settings
 from tests.unit.test_store import seen_first
 
@@ -150,9 +150,10 @@ def test_progress_is_keyed_by_platform_workspace_and_user(store: SqlStateStore) 
 def test_results_history_latest_and_all(store: SqlStateStore) -> None:
     assert store.latest_result(ALICE) is None and store.history(ALICE) == []
     first = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-    store.save_result(ALICE, "a1", "quick", {"phase_index": 0}, first)
-    store.save_result(BOB, "b1", "full", {"phase_index": 1}, "2026-01-06T09:00:00+00:00")
-    store.save_result(ALICE, "a2", "full", {"phase_index": 2}, "2026-02-01T09:00:00+00:00")
+    jan_6, feb_1 = "2026-01-06T09:00:00+00:00", "2026-02-01T09:00:00+00:00"
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", first, {"phase_index": 0}))
+    store.save_result(StoredResult.of(BOB, "b1", "full", jan_6, {"phase_index": 1}))
+    store.save_result(StoredResult.of(ALICE, "a2", "full", feb_1, {"phase_index": 2}))
     latest = store.latest_result(ALICE)
     assert latest is not None
     assert (latest.assessment_id, latest.details["phase_index"], latest.user_key[2]) == (
@@ -171,8 +172,8 @@ def test_results_history_latest_and_all(store: SqlStateStore) -> None:
 
 
 def test_saving_the_same_result_twice_keeps_one(store: SqlStateStore) -> None:
-    store.save_result(ALICE, "a1", "quick", {"v": 1}, "2026-01-01T00:00:00+00:00")
-    store.save_result(ALICE, "a1", "quick", {"v": 2}, "2026-01-01T00:00:01+00:00")
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", "2026-01-01T00:00:00+00:00", {"v": 1}))
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", "2026-01-01T00:00:01+00:00", {"v": 2}))
     history = store.history(ALICE)
     assert len(history) == 1 and history[0].details["v"] == 2
 
@@ -203,9 +204,9 @@ def test_answers_are_kept_once_in_order(store: SqlStateStore) -> None:
 
 
 def test_feedback_recorded_and_a_second_vote_replaces(store: SqlStateStore) -> None:
-    store.record_feedback(ALICE, "ans1", "up", "What is MLOps?", "MLOps is ...")
-    store.record_feedback(BOB, "ans1", "down", "What is MLOps?", "MLOps is ...")
-    store.record_feedback(ALICE, "ans1", "down", "What is MLOps?", "MLOps is ...")
+    store.record_feedback(Vote(ALICE, "ans1", "up", "What is MLOps?", "MLOps is ..."))
+    store.record_feedback(Vote(BOB, "ans1", "down", "What is MLOps?", "MLOps is ..."))
+    store.record_feedback(Vote(ALICE, "ans1", "down", "What is MLOps?", "MLOps is ..."))
     rows = store.feedback()
     assert [(r["user"], r["vote"]) for r in rows] == [("U1", "down"), ("29:bob", "down")]
     assert rows[0]["question"] == "What is MLOps?" and rows[0]["answer_id"] == "ans1"
@@ -335,15 +336,15 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(tmp_path:
 
 
 def test_a_vote_keeps_its_comment_until_a_new_one_replaces_it(store: SqlStateStore) -> None:
-    store.record_feedback(ALICE, "ans1", "down", "Q", "A", comment="It missed the registry.")
-    store.record_feedback(ALICE, "ans1", "up", "Q", "A")  # a second click, no comment
-    store.record_feedback(BOB, "ans1", "up", "Q", "A")
+    store.record_feedback(Vote(ALICE, "ans1", "down", "Q", "A", comment="It missed the registry."))
+    store.record_feedback(Vote(ALICE, "ans1", "up", "Q", "A"))  # a second click, no comment
+    store.record_feedback(Vote(BOB, "ans1", "up", "Q", "A"))
     rows = store.feedback()
     assert [(r["user"], r["vote"], r["comment"]) for r in rows] == [
         ("U1", "up", "It missed the registry."),
         ("29:bob", "up", ""),
     ]
-    store.record_feedback(ALICE, "ans1", "down", "Q", "A", comment="Now it is wrong.")
+    store.record_feedback(Vote(ALICE, "ans1", "down", "Q", "A", comment="Now it is wrong."))
     assert store.feedback()[0]["comment"] == "Now it is wrong."
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.ledger import EventLedger
@@ -17,28 +18,36 @@ LEASE = 30.0
 
 
 class _Replica(SqliteStateStore):
-    """One replica's view of a shared ledger, reporting each key it claims."""
+    """One replica's view of a shared ledger, reporting each claim it makes."""
 
     def __init__(self, path: Path, before: dict[str, threading.Event]) -> None:
         super().__init__(path)
         self.recorded = {EVENT: threading.Event(), MESSAGE: threading.Event()}
         self._before = before
 
-    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
-        if event_id in self._before:
-            self._before[event_id].wait(5)
-        first = super().claim_event(event_id, owner, lease_seconds, now)
-        self.recorded[event_id].set()
-        return first
+    def claim_events(
+        self,
+        event_ids: Sequence[str],
+        owner: str,
+        lease_seconds: float,
+        now: float,
+        body: str | None = None,
+    ) -> int:
+        if event_ids[0] in self._before:
+            self._before[event_ids[0]].wait(5)
+        claimed = super().claim_events(event_ids, owner, lease_seconds, now, body)
+        for event_id in event_ids:
+            self.recorded[event_id].set()
+        return claimed
 
 
-def test_a_retry_claimed_between_the_two_keys_still_leaves_one_winner(tmp_path: Path) -> None:
-    # The CI interleaving: A records the event id; B's retry then tries it and the
-    # message key; only then does A try the message key.
+def test_a_retry_claimed_right_after_the_first_claim_leaves_one_winner(tmp_path: Path) -> None:
+    # A claims the event and its message in one write; B's retry claims the same keys
+    # right after: the keys are claimed together, so B wins neither.
     path = tmp_path / "state.db"
     b_done = threading.Event()
-    a = _Replica(path, {MESSAGE: b_done})
-    b = _Replica(path, {EVENT: a.recorded[EVENT]})
+    a = _Replica(path, {})
+    b = _Replica(path, {EVENT: a.recorded[MESSAGE]})
     results: dict[str, bool] = {}
 
     def claim(name: str, store: _Replica) -> None:
@@ -83,10 +92,9 @@ def test_a_claim_whose_owner_died_is_taken_over_and_a_done_one_never(tmp_path: P
     async def scenario() -> None:
         with SqliteStateStore(path) as first, SqliteStateStore(path) as second:
             dead = EventLedger(first, LEASE, clock)
-            assert await dead.store(EVENT, '{"event_id": "Ev0SCALE0001"}')
-            assert not await dead.store(EVENT, "{}")  # Slack's retry stores nothing new
-            crashed = await dead.claim(EVENT)
-            assert crashed is not None  # ...and the process dies before answering
+            crashed = await dead.store(EVENT, body='{"event_id": "Ev0SCALE0001"}')
+            assert crashed is not None  # stored and claimed; the process dies before answering
+            assert await dead.store(EVENT, body="{}") is None  # Slack's retry changes nothing
 
             alive = EventLedger(second, LEASE, clock)
             assert await alive.claim(EVENT) is None  # still within the lease: maybe alive
@@ -133,9 +141,9 @@ def test_a_cancelled_job_gives_the_claim_up_for_the_next_try(tmp_path: Path) -> 
 
 def test_an_event_that_keeps_crashing_its_claimant_is_given_up(tmp_path: Path) -> None:
     with SqliteStateStore(tmp_path / "state.db") as store:
-        assert store.store_event(EVENT, "{}", LEASE, 0.0)
+        assert store.claim_events([EVENT], "owner-0", LEASE, 0.0, body="{}") == 1
         now = LEASE + 1
-        for attempt in range(MAX_EVENT_ATTEMPTS):
+        for attempt in range(1, MAX_EVENT_ATTEMPTS):
             assert store.claim_event(EVENT, f"owner-{attempt}", LEASE, now), attempt
             now += LEASE + 1
         assert not store.claim_event(EVENT, "one-more", LEASE, now)

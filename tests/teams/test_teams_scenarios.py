@@ -370,9 +370,12 @@ class SlowDoor:
         return list(await self.inner.handle(inbound, on_partial))
 
 
-async def test_slow_reply_is_finished_as_a_proactive_message(serve_teams, connector) -> None:
-    server = await serve_teams(reply_budget=0.3)
-    server.advisor.door = SlowDoor(server.advisor.door, delay=1.5)
+async def test_slow_reply_is_finished_as_a_proactive_message(
+    serve_teams, advisor_factory, connector
+) -> None:
+    advisor = advisor_factory(microsoft_app_id=APP_ID)
+    advisor.door = SlowDoor(advisor.door, delay=1.5)  # the channel is given the slow door
+    server = await serve_teams(advisor, reply_budget=0.3)
     activity = personal(QUESTION, connector.url)
 
     started = time.monotonic()
@@ -394,13 +397,15 @@ async def test_slow_reply_is_finished_as_a_proactive_message(serve_teams, connec
 
 
 async def test_slow_assessment_click_still_updates_the_card_proactively(
-    serve_teams, connector
+    serve_teams, advisor_factory, connector
 ) -> None:
-    server = await serve_teams(reply_budget=0.3)
+    advisor = advisor_factory(microsoft_app_id=APP_ID)
+    slow = advisor.door = SlowDoor(advisor.door, delay=0.0)
+    server = await serve_teams(advisor, reply_budget=0.3)
     await server.post(personal("scale-check quick", connector.url))
     first = connector.messages[0]
     connector.clear()
-    server.advisor.door = SlowDoor(server.advisor.door, delay=1.0)
+    slow.delay = 1.0  # the click's replies come late
 
     status, _ = await server.post(
         card_click(button(first.card, "assess_answer", "1"), first.activity_id, connector.url)

@@ -74,6 +74,7 @@ def test_benchmarks_import_the_project_never_the_tests() -> None:
 # only the core's records and texts, and never touch the parts behind the door.
 CHANNELS = ("adapters/slack", "adapters/teams", "adapters/console")
 CORE_MODULES_CHANNELS_MAY_IMPORT = {
+    "bot.door",
     "bot.messages",
     "bot.ports",
     "bot.chat_text",

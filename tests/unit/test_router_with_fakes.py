@@ -337,6 +337,7 @@ class FailingStore(SqliteStateStore):
 
 for _name in (
     "recent_turns",
+    "record_exchange",
     "append_turn",
     "note_answered",
     "record_answer",

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.storage.sql import MAX_TURNS_PER_THREAD, MIGRATIONS, SqlStateStore
 from adapters.storage.sqlite import SqliteStateStore
-from bot.ports import StateStore
+from bot.ports import StateStore, StoredResult, Vote
 
 ALICE = ("slack", "T1", "U1")
 BOB = ("teams", "tenant", "29:bob")
@@ -83,9 +83,10 @@ def test_results_history_latest_and_all(store: SqliteStateStore) -> None:
     assert store.latest_result(ALICE) is None
     assert store.history(ALICE) == []
     first = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-    store.save_result(ALICE, "a1", "quick", {"phase_index": 0}, first)
-    store.save_result(BOB, "b1", "full", {"phase_index": 1}, "2026-01-06T09:00:00+00:00")
-    store.save_result(ALICE, "a2", "full", {"phase_index": 2}, "2026-02-01T09:00:00+00:00")
+    jan_6, feb_1 = "2026-01-06T09:00:00+00:00", "2026-02-01T09:00:00+00:00"
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", first, {"phase_index": 0}))
+    store.save_result(StoredResult.of(BOB, "b1", "full", jan_6, {"phase_index": 1}))
+    store.save_result(StoredResult.of(ALICE, "a2", "full", feb_1, {"phase_index": 2}))
     latest = store.latest_result(ALICE)
     assert latest is not None
     assert latest.assessment_id == "a2" and latest.details["phase_index"] == 2
@@ -102,16 +103,16 @@ def test_results_history_latest_and_all(store: SqliteStateStore) -> None:
 
 
 def test_saving_the_same_result_twice_keeps_one(store: SqliteStateStore) -> None:
-    store.save_result(ALICE, "a1", "quick", {"v": 1}, "2026-01-01T00:00:00+00:00")
-    store.save_result(ALICE, "a1", "quick", {"v": 2}, "2026-01-01T00:00:01+00:00")
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", "2026-01-01T00:00:00+00:00", {"v": 1}))
+    store.save_result(StoredResult.of(ALICE, "a1", "quick", "2026-01-01T00:00:01+00:00", {"v": 2}))
     history = store.history(ALICE)
     assert len(history) == 1 and history[0].details["v"] == 2
 
 
 def test_feedback_recorded_and_a_second_vote_replaces(store: SqliteStateStore) -> None:
-    store.record_feedback(ALICE, "ans1", "up", "What is MLOps?", "MLOps is ...")
-    store.record_feedback(BOB, "ans1", "down", "What is MLOps?", "MLOps is ...")
-    store.record_feedback(ALICE, "ans1", "down", "What is MLOps?", "MLOps is ...")
+    store.record_feedback(Vote(ALICE, "ans1", "up", "What is MLOps?", "MLOps is ..."))
+    store.record_feedback(Vote(BOB, "ans1", "down", "What is MLOps?", "MLOps is ..."))
+    store.record_feedback(Vote(ALICE, "ans1", "down", "What is MLOps?", "MLOps is ..."))
     rows = store.feedback()
     assert [(r["user"], r["vote"]) for r in rows] == [("U1", "down"), ("29:bob", "down")]
     assert rows[0]["question"] == "What is MLOps?" and rows[0]["answer_id"] == "ans1"
