@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from bot.ports import EventStore
+from bot.ports import EventStore, Lease
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "Claim", "EventLedger", "current_claim"]
 
@@ -204,10 +204,8 @@ class EventLedger:
 
     async def renew(self, claim: Claim) -> int:
         """Extend a claim's leases; how many of its keys it still holds."""
-        now = self._clock()
-        return await self._run(
-            self._store.renew_events, list(claim.keys), claim.owner, self.lease_seconds, now
-        )
+        lease = Lease(claim.owner, self.lease_seconds, self._clock())
+        return await self._run(self._store.renew_events, list(claim.keys), lease)
 
     def settle(self, claim: Claim, done: bool) -> None:
         """Mark a claim done, or give it up (``done=False``), in the background."""
@@ -248,10 +246,8 @@ class EventLedger:
         """How many of ``keys`` were claimed, in order, up to the first one held elsewhere."""
         if not keys:
             return 0
-        now = self._clock()
-        return await self._run(
-            self._store.claim_events, keys, owner, self.lease_seconds, now, body
-        )
+        lease = Lease(owner, self.lease_seconds, self._clock())
+        return await self._run(self._store.claim_events, keys, lease, body)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

@@ -8,7 +8,7 @@ about any platform.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 PartialCallback = Callable[[str], Awaitable[None]]
@@ -117,6 +117,17 @@ class AnswerReply:
     answer_id: str = ""
     note: str = ""  # e.g. "the generator was unavailable"
     related: tuple[Related, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The answer as JSON-ready data (``ask --json``, the console): text, sources, links."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "covered": self.covered,
+            "sources": [asdict(source) for source in self.sources],
+            "mode": self.mode,
+            "see_also": [{"title": r.title, "question": r.question} for r in self.related],
+        }
 
 
 @dataclass(frozen=True)

@@ -303,21 +303,28 @@ class AnswerLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A claim's holder and how long it holds: from ``now`` for ``seconds``."""
+
+    owner: str
+    seconds: float
+    now: float
+
+    @property
+    def until(self) -> float:
+        """When the claim lapses unless renewed (the clock of ``now``)."""
+        return self.now + self.seconds
+
+
 class EventStore(Protocol):
     """Acknowledged events kept until answered, claimed by one worker at a time."""
 
-    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Claim an event for ``owner``; True if it was free, or its claim lapsed."""
+    def claim_event(self, event_id: str, lease: Lease) -> bool:
+        """Claim an event under ``lease``; True if it was free, or its claim lapsed."""
         ...
 
-    def claim_events(
-        self,
-        event_ids: Sequence[str],
-        owner: str,
-        lease_seconds: float,
-        now: float,
-        body: str | None = None,
-    ) -> int:
+    def claim_events(self, event_ids: Sequence[str], lease: Lease, body: str | None = None) -> int:
         """Claim events in order in one write, stopping at the first held; how many won.
 
         ``body``, an acknowledged event's payload, is kept with the first until it is
@@ -325,10 +332,8 @@ class EventStore(Protocol):
         """
         ...
 
-    def renew_events(
-        self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
-    ) -> int:
-        """Extend ``owner``'s leases; how many of ``event_ids`` it still holds."""
+    def renew_events(self, event_ids: Sequence[str], lease: Lease) -> int:
+        """Extend the lease's owner's claims; how many of ``event_ids`` it still holds."""
         ...
 
     def finish_events(self, event_ids: Sequence[str], owner: str, done: bool) -> None:

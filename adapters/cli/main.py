@@ -141,21 +141,6 @@ def _render_answer(reply: AnswerReply, out: TextIO) -> None:
             out.write(f"  - {related.title}  (ask: {related.question})\n")
 
 
-def answer_json(reply: AnswerReply) -> dict[str, object]:
-    """The ``ask --json`` object for one answer."""
-    return {
-        "question": reply.question,
-        "answer": reply.text,
-        "covered": reply.covered,
-        "sources": [
-            {"title": s.title, "section": s.section, "source": s.source, "score": s.score}
-            for s in reply.sources
-        ],
-        "mode": reply.mode,
-        "see_also": [{"title": r.title, "question": r.question} for r in reply.related],
-    }
-
-
 def _cmd_ask(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from adapters.composition import open_generator
     from adapters.knowledge_runtime import open_knowledge
@@ -191,7 +176,7 @@ async def _ask_all(
         )
         turns += [("user", asked), ("assistant", reply.text)]
         if args.json:
-            out.write(json.dumps(answer_json(reply), ensure_ascii=False) + "\n")
+            out.write(json.dumps(reply.as_dict(), ensure_ascii=False) + "\n")
         else:
             _render_answer(reply, out)
             if args.question == "-":

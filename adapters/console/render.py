@@ -122,19 +122,8 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
             + "</div>"
         )
     parts.append("</div>")
-    return {
-        "kind": "answer",
-        "answer_id": reply.answer_id,
-        "covered": reply.covered,
-        "mode": reply.mode,
-        "text": reply.text,
-        "sources": [
-            {"number": s.number, "title": s.title, "section": s.section, "source": s.source}
-            for s in reply.sources
-        ],
-        "see_also": [{"title": r.title, "question": r.question} for r in reply.related],
-        "html": "".join(parts),
-    }
+    html = "".join(parts)
+    return {"kind": "answer", "answer_id": reply.answer_id, **reply.as_dict(), "html": html}
 
 
 def _source_item(source: Source, name: str) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.ports import Exchange, StoredResult, UserKey, Vote
+from bot.ports import Exchange, Lease, StoredResult, UserKey, Vote
 
 __all__ = [
     "MAX_EVENT_ATTEMPTS",
@@ -386,19 +386,12 @@ class SqlStateStore(ABC):
 
     # --- platform event de-duplication --------------------------------------------
 
-    def claim_event(self, event_id: str, owner: str, lease_seconds: float, now: float) -> bool:
-        """Claim one event for ``owner`` until ``now + lease_seconds`` (see ``claim_events``)."""
-        return self.claim_events([event_id], owner, lease_seconds, now) == 1
+    def claim_event(self, event_id: str, lease: Lease) -> bool:
+        """Claim one event under ``lease`` (see ``claim_events``)."""
+        return self.claim_events([event_id], lease) == 1
 
-    def claim_events(
-        self,
-        event_ids: Sequence[str],
-        owner: str,
-        lease_seconds: float,
-        now: float,
-        body: str | None = None,
-    ) -> int:
-        """Claim events in order for ``owner``, in one transaction; how many were claimed.
+    def claim_events(self, event_ids: Sequence[str], lease: Lease, body: str | None = None) -> int:
+        """Claim events in order under ``lease``, in one transaction; how many were claimed.
 
         Each is won when it is new, given up, or held by a claim whose lease ran out
         (its owner died or hung): one statement decides, so of two replicas claiming
@@ -410,7 +403,7 @@ class SqlStateStore(ABC):
         claimed = 0
         with self._transaction() as tx:
             for event_id in event_ids:
-                if not _claim(tx, event_id, owner, now + lease_seconds, now, body):
+                if not _claim(tx, event_id, lease, body):
                     break
                 body = None  # only the first key carries the payload
                 claimed += 1
@@ -418,16 +411,14 @@ class SqlStateStore(ABC):
                 _trim_events(tx)
         return claimed
 
-    def renew_events(
-        self, event_ids: Sequence[str], owner: str, lease_seconds: float, now: float
-    ) -> int:
-        """Extend ``owner``'s leases on ``event_ids``; how many it still holds."""
+    def renew_events(self, event_ids: Sequence[str], lease: Lease) -> int:
+        """Extend the lease's owner's claims on ``event_ids``; how many it still holds."""
         with self._transaction() as tx:
             return sum(
                 tx.execute(
                     "UPDATE events SET lease_until = ? "
                     "WHERE event_id = ? AND owner = ? AND done = 0",
-                    (now + lease_seconds, event_id, owner),
+                    (lease.until, event_id, lease.owner),
                 )
                 for event_id in event_ids
             )
@@ -569,9 +560,7 @@ def _insert_answer(
     )
 
 
-def _claim(
-    tx: Transaction, event_id: str, owner: str, until: float, now: float, body: str | None
-) -> bool:
+def _claim(tx: Transaction, event_id: str, lease: Lease, body: str | None) -> bool:
     return (
         tx.execute(
             "INSERT INTO events (event_id, body, owner, lease_until, done, attempts) "
@@ -580,7 +569,7 @@ def _claim(
             "attempts = events.attempts + 1, body = COALESCE(events.body, excluded.body) "
             "WHERE events.done = 0 AND events.attempts < ? "
             "AND (events.owner = '' OR events.lease_until < ?)",
-            (event_id, body, owner, until, MAX_EVENT_ATTEMPTS, now),
+            (event_id, body, lease.owner, lease.until, MAX_EVENT_ATTEMPTS, lease.now),
         )
         == 1
     )

@@ -41,7 +41,8 @@ def test_ask_from_stdin_prints_one_json_object_per_line_and_ingests_first(tmp_pa
     assert set(first) == {"question", "answer", "covered", "sources", "mode", "see_also"}
     assert first["see_also"] and set(first["see_also"][0]) == {"title", "question"}
     assert first["covered"] is True and first["mode"] == "extractive"
-    assert first["sources"] and set(first["sources"][0]) == {"title", "section", "source", "score"}
+    source_fields = {"number", "title", "section", "source", "score"}
+    assert first["sources"] and set(first["sources"][0]) == source_fields
     assert all(s["source"].startswith("guidance/") for s in first["sources"])
     assert second["covered"] is False and second["sources"] == []
     assert "ingesting" in result.stderr  # the empty store was filled on first use

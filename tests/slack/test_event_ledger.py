@@ -11,6 +11,7 @@ from adapters.ledger import EventLedger
 from adapters.slack.dedup import event_key
 from adapters.storage.sql import MAX_EVENT_ATTEMPTS
 from adapters.storage.sqlite import SqliteStateStore
+from bot.ports import Lease
 
 EVENT = event_key("Ev0SCALE0001")
 MESSAGE = "slack-message:T0SCALE:C0SCALE:1800000001.000100"
@@ -25,17 +26,10 @@ class _Replica(SqliteStateStore):
         self.recorded = {EVENT: threading.Event(), MESSAGE: threading.Event()}
         self._before = before
 
-    def claim_events(
-        self,
-        event_ids: Sequence[str],
-        owner: str,
-        lease_seconds: float,
-        now: float,
-        body: str | None = None,
-    ) -> int:
+    def claim_events(self, event_ids: Sequence[str], lease: Lease, body: str | None = None) -> int:
         if event_ids[0] in self._before:
             self._before[event_ids[0]].wait(5)
-        claimed = super().claim_events(event_ids, owner, lease_seconds, now, body)
+        claimed = super().claim_events(event_ids, lease, body)
         for event_id in event_ids:
             self.recorded[event_id].set()
         return claimed
@@ -141,10 +135,10 @@ def test_a_cancelled_job_gives_the_claim_up_for_the_next_try(tmp_path: Path) -> 
 
 def test_an_event_that_keeps_crashing_its_claimant_is_given_up(tmp_path: Path) -> None:
     with SqliteStateStore(tmp_path / "state.db") as store:
-        assert store.claim_events([EVENT], "owner-0", LEASE, 0.0, body="{}") == 1
+        assert store.claim_events([EVENT], Lease("owner-0", LEASE, 0.0), body="{}") == 1
         now = LEASE + 1
         for attempt in range(1, MAX_EVENT_ATTEMPTS):
-            assert store.claim_event(EVENT, f"owner-{attempt}", LEASE, now), attempt
+            assert store.claim_event(EVENT, Lease(f"owner-{attempt}", LEASE, now)), attempt
             now += LEASE + 1
-        assert not store.claim_event(EVENT, "one-more", LEASE, now)
+        assert not store.claim_event(EVENT, Lease("one-more", LEASE, now))
         assert store.pending_events("slack-event:", now, 10) == []

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.storage.sql import MAX_TURNS_PER_THREAD, MIGRATIONS, SqlStateStore
 from adapters.storage.sqlite import SqliteStateStore
-from bot.ports import StateStore, StoredResult, Vote
+from bot.ports import Lease, StateStore, StoredResult, Vote
 
 ALICE = ("slack", "T1", "U1")
 BOB = ("teams", "tenant", "29:bob")
@@ -124,7 +124,7 @@ def seen_first(store: SqlStateStore, event_id: str) -> bool:
 
     True the first time the event is claimed, here or through any other connection.
     """
-    won = store.claim_event(event_id, "test-owner", 60.0, time.time())
+    won = store.claim_event(event_id, Lease("test-owner", 60.0, time.time()))
     if won:
         store.finish_events([event_id], "test-owner", True)
     return won
