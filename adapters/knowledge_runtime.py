@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.index.chroma import KnowledgeStore, open_client, open_store
-from adapters.index.embeddings import load_embeddings
+from adapters.index.embeddings import open_embedder
 from bot.answering.coverage import CoverageRule
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.retrieval import HybridRetriever
@@ -54,7 +54,18 @@ def knowledge_is_stale(settings: Settings, store: KnowledgeStore) -> bool:
     if store.count() == 0:
         return True
     if settings.chroma_host:
+        if store.made_by_another():
+            # Re-embedding a shared store is the ingest command's job: replicas started
+            # with different backends would otherwise redo it in turn at every start.
+            log.warning(
+                "the Chroma server's vectors were made by %s, this replica embeds with %s: "
+                "run scale-advisor ingest to re-embed them",
+                store.vectors_made_by() or "an unrecorded embedder",
+                store.made_by,
+            )
         return False
+    if store.made_by_another():
+        return True
     return read_state(settings.data_dir).get("knowledge_fingerprint") != knowledge_fingerprint()
 
 
@@ -75,8 +86,9 @@ def open_knowledge(
     did: plain lines on stderr for a command, log records for the server.
     """
     client = open_client(settings)  # before the model: a missing Chroma server fails at once
-    embeddings = load_embeddings(settings.embedding_model)
-    store = open_store(settings, embeddings, client)
+    embedder = open_embedder(settings)
+    embeddings = embedder.embeddings
+    store = open_store(settings, embeddings, client, embedder.made_by)
     if auto_ingest and knowledge_is_stale(settings, store):
         notify("Knowledge base is new or changed: ingesting it first...")
         report = ingest(store, [GUIDANCE_DIR], settings.data_dir, chunk_size=settings.chunk_size)

@@ -31,6 +31,9 @@ from bot.settings import Settings  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--backend", choices=("torch", "onnx"), help="embedding backend (default: the setting)"
+    )
     args = parser.parse_args()
     questions = [
         item.question for s in load_sets() for item in (*s.on_topic, *s.off_topic)
@@ -38,7 +41,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as data_dir:
         runtime = open_knowledge(
-            Settings(_env_file=None, data_dir=Path(data_dir)),  # type: ignore[call-arg]
+            Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                data_dir=Path(data_dir),
+                **({"embedding_backend": args.backend} if args.backend else {}),
+            ),
             notify=lambda _: None,
         )
         embeddings, store = runtime.store.embeddings, runtime.store
@@ -58,6 +65,8 @@ def main() -> None:
 
     p50_ask, p50_floor = statistics.median(ask_ms), statistics.median(floor_ms)
     print(f"questions: {len(questions)} x {args.rounds} rounds, chunks: {runtime.retriever.size}")
+    # The floor is measured with the same embeddings as the answers: the chosen backend's.
+    print(f"embeddings: {runtime.store.made_by}")
     print(f"ask    p50 {p50_ask:7.2f} ms   p95 {percentile(ask_ms, 0.95):7.2f} ms")
     print(f"floor  p50 {p50_floor:7.2f} ms   p95 {percentile(floor_ms, 0.95):7.2f} ms")
     print(

@@ -24,11 +24,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from adapters.index.chroma import open_store  # noqa: E402
 from adapters.index.embeddings import load_embeddings, resolve_model_path  # noqa: E402
+from benchmarks import workload  # noqa: E402
 from bot.answering.retrieval import HybridRetriever  # noqa: E402
 from bot.settings import DEFAULT_MODEL, Settings  # noqa: E402
-from ingest.loaders import load_document  # noqa: E402
-from ingest.pipeline import EMBED_BATCH, collect_files, ingest, load_out_of_scope  # noqa: E402
-from ingest.splitter import split_document  # noqa: E402
+from ingest.pipeline import ingest  # noqa: E402
 from knowledge import GUIDANCE_DIR  # noqa: E402
 
 ROUNDS = 3
@@ -36,17 +35,7 @@ ROUNDS = 3
 
 def texts_ingest_embeds() -> list[list[str]]:
     """The texts one full ingest embeds, in the same batches."""
-    chunks = [
-        chunk
-        for path, source in collect_files([GUIDANCE_DIR])
-        for chunk in split_document(load_document(path, source))
-    ]
-    batches = []
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        batches.append([c.text for c in batch] + [q for c in batch for q in c.questions])
-    batches.append([question for _, question in load_out_of_scope().values()])
-    return batches
+    return workload.ingest_batches(workload.guidance_chunks())
 
 
 def main() -> None:

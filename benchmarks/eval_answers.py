@@ -42,7 +42,9 @@ from benchmarks.eval_set import (  # noqa: E402
 )
 
 
-def answer_all(sets: list[EvalSet], data_dir: Path) -> tuple[dict[str, Outcome], set[str]]:
+def answer_all(
+    sets: list[EvalSet], data_dir: Path, backend: str = "torch"
+) -> tuple[dict[str, Outcome], set[str]]:
     """Every question of ``sets`` answered by the advisor over a fresh store in ``data_dir``.
 
     Returns the outcomes by question id and the labels of every section in the store.
@@ -50,7 +52,8 @@ def answer_all(sets: list[EvalSet], data_dir: Path) -> tuple[dict[str, Outcome],
     from adapters.knowledge_runtime import open_knowledge
     from bot.settings import Settings
 
-    runtime = open_knowledge(Settings(_env_file=None, data_dir=data_dir), notify=lambda _: None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend=backend)  # type: ignore[call-arg]
+    runtime = open_knowledge(settings, notify=lambda _: None)
     existing = section_labels(runtime.store.sections())
     items = [item for s in sets for item in (*s.on_topic, *s.off_topic)]
     outcomes = answer_outcomes(runtime.answerer, items)
@@ -64,6 +67,9 @@ def main() -> None:
         "--show-sealed", action="store_true", help="print the sealed parts' misses too"
     )
     parser.add_argument("--save", type=Path, help="write the outcomes to this JSON file")
+    parser.add_argument(
+        "--backend", choices=("torch", "onnx"), default="torch", help="the embedding backend"
+    )
     parser.add_argument("--score", type=Path, help="score outcomes from this JSON file instead")
     parser.add_argument(
         "--native-labels",
@@ -82,7 +88,7 @@ def main() -> None:
         existing: set[str] | None = None
     else:
         with tempfile.TemporaryDirectory() as data_dir:
-            outcomes, existing = answer_all(sets, Path(data_dir))
+            outcomes, existing = answer_all(sets, Path(data_dir), args.backend)
     if args.save:
         args.save.write_text(
             json.dumps(

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["QUESTIONS", "add_data_dir", "remove_state"]
+if TYPE_CHECKING:
+    from ingest.splitter import Chunk
+
+__all__ = ["QUESTIONS", "add_data_dir", "guidance_chunks", "ingest_batches", "remove_state"]
 
 QUESTIONS = (
     "How do we move a pilot into production?",
@@ -39,3 +43,29 @@ def add_data_dir(parser: argparse.ArgumentParser, benchmark: str) -> None:
         default=Path(tempfile.gettempdir()) / f"scale-advisor-bench-{benchmark}",
         help="where the knowledge base and state live (kept between runs: ingested once)",
     )
+
+
+def guidance_chunks() -> list[Chunk]:
+    """The built-in guidance's chunks, as an ingest cuts them."""
+    from ingest.loaders import load_document
+    from ingest.pipeline import collect_files
+    from ingest.splitter import split_document
+    from knowledge import GUIDANCE_DIR
+
+    return [
+        chunk
+        for path, source in collect_files([GUIDANCE_DIR])
+        for chunk in split_document(load_document(path, source))
+    ]
+
+
+def ingest_batches(chunks: list[Chunk]) -> list[list[str]]:
+    """The texts a full ingest of ``chunks`` embeds, in its batches (out-of-scope last)."""
+    from ingest.pipeline import EMBED_BATCH, load_out_of_scope
+
+    batches = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        batches.append([c.text for c in batch] + [q for c in batch for q in c.questions])
+    batches.append([question for _, question in load_out_of_scope().values()])
+    return batches

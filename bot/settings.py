@@ -34,6 +34,18 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SCALE_ADVISOR_EMBEDDING_MODEL"),
         description="A local model folder, or the name of the packaged model.",
     )
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        default="onnx",
+        validation_alias=AliasChoices("SCALE_ADVISOR_EMBEDDING_BACKEND"),
+        description="onnx (ONNX Runtime, the model exported once into onnx_dir; torch if "
+        "that fails) or torch (sentence-transformers). Both make the same vectors.",
+    )
+    onnx_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SCALE_ADVISOR_ONNX_DIR"),
+        description="Where the ONNX export of the model is kept (unset: data_dir/onnx); "
+        "a container image can bake it in at build time.",
+    )
     collection: str = Field(
         default="scaling-advisor", validation_alias=AliasChoices("SCALE_ADVISOR_COLLECTION")
     )
@@ -201,6 +213,11 @@ class Settings(BaseSettings):
     def slack_app_allowlist(self) -> frozenset[str]:
         """The allowed Slack app ids (empty: all are allowed)."""
         return _id_list(self.slack_allowed_app_ids)
+
+    @property
+    def onnx_export_dir(self) -> Path:
+        """Where the ONNX backend keeps the exported model."""
+        return self.onnx_dir if self.onnx_dir is not None else self.data_dir / "onnx"
 
     @property
     def chroma_path(self) -> Path:

@@ -41,6 +41,7 @@ class IngestReport:
     chunks_added: int = 0
     chunks_removed: int = 0
     chunks_unchanged: int = 0
+    reembedded: int = 0  # records embedded again: the store was built by another embedder
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -49,7 +50,8 @@ class IngestReport:
         return (
             f"files read: {self.files_read}, chunks added: {self.chunks_added}, "
             f"removed: {self.chunks_removed}, unchanged: {self.chunks_unchanged}, "
-            f"failures: {len(self.failures)}, seconds: {self.seconds:.2f}"
+            + (f"re-embedded: {self.reembedded}, " if self.reembedded else "")
+            + f"failures: {len(self.failures)}, seconds: {self.seconds:.2f}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,6 +61,7 @@ class IngestReport:
             "chunks_added": self.chunks_added,
             "chunks_removed": self.chunks_removed,
             "chunks_unchanged": self.chunks_unchanged,
+            "reembedded": self.reembedded,
             "failures": [{"path": p, "reason": r} for p, r in self.failures],
             "seconds": round(self.seconds, 3),
         }
@@ -185,6 +188,8 @@ def ingest(
     report = IngestReport()
     files = collect_files(list(paths))
     guidance_root = GUIDANCE_DIR.resolve()
+    if store.made_by_another():  # one store, one embedder: never vectors of two mixed
+        report.reembedded = store.reembed()
     stored_by_path = store.section_ids_by_path()
 
     to_add: list[Chunk] = []
@@ -219,6 +224,7 @@ def ingest(
     for start in range(0, len(to_add), EMBED_BATCH):
         _add(store, to_add[start : start + EMBED_BATCH])
     report.chunks_added = len(to_add)
+    store.record_made_by()
     if any(file.is_relative_to(guidance_root) for file, _ in files):
         try:  # the built-in knowledge comes with the bank of what it does not cover
             store.replace_out_of_scope(load_out_of_scope())

@@ -20,9 +20,20 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
+@pytest.fixture(scope="session")
+def onnx_export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the model for the whole run: exporting takes seconds."""
+    return tmp_path_factory.mktemp("onnx-export")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads a developer's Slack, Teams or LLM settings or their .env file."""
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, onnx_export_dir: Path
+) -> None:
+    """No test reads a developer's Slack, Teams or LLM settings or their .env file.
+
+    Every advisor a test starts, in this process or a child, shares the run's ONNX export.
+    """
     for name in list(os.environ):
         if name.startswith(
             (
@@ -38,16 +49,19 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
             )
         ):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCALE_ADVISOR_ONNX_DIR", str(onnx_export_dir))
     monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")
-def knowledge_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def knowledge_runtime(
+    tmp_path_factory: pytest.TempPathFactory, onnx_export_dir: Path
+) -> Iterator[object]:
     """The real model and a real Chroma store with the built-in knowledge ingested."""
     from adapters.knowledge_runtime import open_knowledge
 
     data_dir = tmp_path_factory.mktemp("kb-data")
-    runtime = open_knowledge(make_settings(data_dir), auto_ingest=True)
+    runtime = open_knowledge(make_settings(data_dir, onnx_dir=onnx_export_dir), auto_ingest=True)
     yield runtime
 
 

@@ -10,6 +10,8 @@ from bot.errors import BackendUnavailableError
 from bot.ports import Neighbour, StoredPhrasing, StoredSection
 from bot.settings import Settings, configure_offline
 
+MADE_BY_KEY = "embedded_by"  # collection metadata: the backend and model of its vectors
+REEMBED_BATCH = 64
 # chromadb's client-side token provider: sends "Authorization: Bearer <token>".
 TOKEN_AUTH_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"  # noqa: S105
 
@@ -79,13 +81,21 @@ class KnowledgeStore:
     Vectors are computed by ``embeddings`` (through LangChain) as records are added.
     """
 
-    def __init__(self, client: Any, name: str, embeddings: Embeddings) -> None:
-        """Open (or create) the three collections of ``name`` on ``client``."""
+    def __init__(
+        self, client: Any, name: str, embeddings: Embeddings, made_by: str = ""
+    ) -> None:
+        """Open (or create) the three collections of ``name`` on ``client``.
+
+        ``made_by`` names the backend and model of ``embeddings`` (``Embedder.made_by``);
+        the collections record it, so vectors of another one are never mixed in.
+        """
         from langchain_chroma import Chroma
 
         configuration: Any = {"hnsw": {"space": "cosine"}}
         self.embeddings = embeddings
         self.name = name
+        self.made_by = made_by
+        self._client = client
         self._sections, self._phrasings, self._out_of_scope = (
             Chroma(
                 collection_name=collection,
@@ -138,7 +148,45 @@ class KnowledgeStore:
             for doc, distance in found
         ]
 
+    def vectors_made_by(self) -> str:
+        """What made the stored vectors (``backend:model``); empty if never recorded."""
+        metadata = self._client.get_collection(self.name).metadata or {}
+        return str(metadata.get(MADE_BY_KEY, ""))
+
+    def made_by_another(self) -> bool:
+        """Whether the store holds vectors that this store's embeddings did not make."""
+        return self.count() > 0 and self.vectors_made_by() != self.made_by
+
     # --- writing -------------------------------------------------------------------------
+
+    def record_made_by(self) -> None:
+        """Record that the stored vectors are this store's embeddings' (after an ingest)."""
+        self._client.get_collection(self.name).modify(metadata={MADE_BY_KEY: self.made_by})
+
+    def reembed(self, batch: int = REEMBED_BATCH) -> int:
+        """Embed every stored record again with this store's embeddings; how many.
+
+        Records are updated in place (same ids, texts and metadata), never deleted
+        first, so an interrupted run loses nothing: the next ingest finishes it.
+        """
+        from langchain_core.documents import Document
+
+        done = 0
+        for collection in (self._sections, self._phrasings, self._out_of_scope):
+            data = collection.get(include=["documents", "metadatas"])
+            ids, texts, metas = data["ids"], data["documents"] or [], data["metadatas"] or []
+            for start in range(0, len(ids), batch):
+                documents = [
+                    Document(page_content=str(text or ""), metadata=dict(meta or {}))
+                    for text, meta in zip(
+                        texts[start : start + batch], metas[start : start + batch], strict=True
+                    )
+                ]
+                collection.update_documents(list(ids[start : start + batch]), documents)
+            done += len(ids)
+        self.record_made_by()
+        return done
+
 
     def add_sections(
         self,
@@ -215,8 +263,8 @@ def _phrasing_records(collection: Any) -> list[StoredPhrasing]:
 
 
 def open_store(
-    settings: Settings, embeddings: Embeddings, client: Any | None = None
+    settings: Settings, embeddings: Embeddings, client: Any | None = None, made_by: str = ""
 ) -> KnowledgeStore:
     """Open (or create) the advisor's collections, in cosine space."""
     client = client if client is not None else open_client(settings)
-    return KnowledgeStore(client, settings.collection, embeddings)
+    return KnowledgeStore(client, settings.collection, embeddings, made_by)

@@ -1,13 +1,17 @@
-"""The embedding model, loaded from local files only."""
+"""The embedding model, loaded from local files only, run by torch or ONNX Runtime."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from bot.settings import DEFAULT_MODEL, configure_offline
+from bot.settings import DEFAULT_MODEL, Settings, configure_offline
+
+log = logging.getLogger("scale_advisor.embeddings")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -53,3 +57,46 @@ def load_embeddings(name_or_path: str) -> Embeddings:
         model_kwargs={"device": "cpu", "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True},
     )
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """The embeddings a store is built and queried with, and what made them.
+
+    ``made_by`` (``backend:model``) is recorded with the vectors, so a store built by
+    another backend or model is re-embedded rather than mixed.
+    """
+
+    embeddings: Embeddings
+    backend: str
+    model: str
+
+    @property
+    def made_by(self) -> str:
+        """``backend:model``, as the store records it."""
+        return f"{self.backend}:{self.model}"
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    """The configured backend's embeddings; torch, with one log line, if ONNX fails."""
+    model = settings.embedding_model
+    if settings.embedding_backend == "onnx":
+        onnx = _load_onnx(model, settings.onnx_export_dir)
+        if onnx is not None:
+            return Embedder(onnx, "onnx", model)
+    return Embedder(load_embeddings(model), "torch", model)
+
+
+@lru_cache(maxsize=4)
+def _load_onnx(name_or_path: str, cache_dir: Path) -> Embeddings | None:
+    path = resolve_model_path(name_or_path)
+    try:
+        from adapters.index.onnx_embeddings import OnnxUnavailableError, load_onnx_embeddings
+    except ImportError as error:  # onnxruntime missing: chromadb normally brings it
+        log.warning("ONNX embeddings unavailable, using torch: %s", type(error).__name__)
+        return None
+    try:
+        return load_onnx_embeddings(path, cache_dir)
+    except OnnxUnavailableError as error:
+        log.warning("ONNX embeddings unavailable, using torch: %s", error)
+        return None
