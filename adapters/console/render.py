@@ -122,8 +122,9 @@ def _answer(reply: AnswerReply) -> dict[str, object]:
             + "</div>"
         )
     parts.append("</div>")
-    html = "".join(parts)
-    return {"kind": "answer", "answer_id": reply.answer_id, **reply.as_dict(), "html": html}
+    data = reply.as_dict()
+    data["text"] = data.pop("answer")  # every console reply's words are under "text"
+    return {"kind": "answer", "answer_id": reply.answer_id, **data, "html": "".join(parts)}
 
 
 def _source_item(source: Source, name: str) -> str:
