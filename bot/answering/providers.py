@@ -98,6 +98,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
                 temperature=settings.llm_temperature,
                 timeout=settings.llm_timeout,
                 max_retries=0,
+                http_async_client=_own_async_client(settings),
             )
         if provider == "azure_openai":
             from langchain_openai import AzureChatOpenAI
@@ -111,6 +112,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
                 temperature=settings.llm_temperature,
                 timeout=settings.llm_timeout,
                 max_retries=0,
+                http_async_client=_own_async_client(settings),
             )
         from langchain_ollama import ChatOllama
 
@@ -125,3 +127,15 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
         raise ProviderError(
             f"LLM_PROVIDER={provider} needs its package: pip install 'scaling-advisor[{extra}]'"
         ) from error
+
+
+def _own_async_client(settings: Settings) -> object:
+    """An HTTP client for this chat model alone.
+
+    langchain-openai otherwise shares one client per base URL for the whole process,
+    whose pooled connections belong to the event loop that opened them: a model built
+    for another loop (a restarted server, each test) would reuse them and fail.
+    """
+    import httpx
+
+    return httpx.AsyncClient(timeout=settings.llm_timeout)
