@@ -155,13 +155,15 @@ class KnowledgeStore:
 
     def made_by_another(self) -> bool:
         """Whether the store holds vectors that this store's embeddings did not make."""
-        return self.count() > 0 and self.vectors_made_by() != self.made_by
+        # The recorded name first: one metadata read, where counting reads every id.
+        return self.vectors_made_by() != self.made_by and self.count() > 0
 
     # --- writing -------------------------------------------------------------------------
 
     def record_made_by(self) -> None:
         """Record that the stored vectors are this store's embeddings' (after an ingest)."""
-        self._client.get_collection(self.name).modify(metadata={MADE_BY_KEY: self.made_by})
+        if self.vectors_made_by() != self.made_by:  # a write only when it changes
+            self._client.get_collection(self.name).modify(metadata={MADE_BY_KEY: self.made_by})
 
     def reembed(self, batch: int = REEMBED_BATCH) -> int:
         """Embed every stored record again with this store's embeddings; how many.
