@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.index.chroma import KnowledgeStore, open_client, open_store
-from adapters.index.embeddings import open_embedder
+from adapters.index.embeddings import Embedder, open_embedder
 from bot.answering.coverage import CoverageRule
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.retrieval import HybridRetriever
@@ -78,15 +78,19 @@ def to_stderr(line: str) -> None:
 
 
 def open_knowledge(
-    settings: Settings, auto_ingest: bool = True, notify: Notify = to_stderr
+    settings: Settings,
+    auto_ingest: bool = True,
+    notify: Notify = to_stderr,
+    embedder: Embedder | None = None,
 ) -> KnowledgeRuntime:
     """Open the store (ingesting the built-in knowledge first when it is stale).
 
     ``notify`` receives the lines that say a first-use ingest is running and what it
-    did: plain lines on stderr for a command, log records for the server.
+    did: plain lines on stderr for a command, log records for the server. ``embedder``
+    replaces the configured backend (a benchmark's candidate backend, say).
     """
     client = open_client(settings)  # before the model: a missing Chroma server fails at once
-    embedder = open_embedder(settings)
+    embedder = embedder or open_embedder(settings)
     embeddings = embedder.embeddings
     store = open_store(settings, embeddings, client, embedder.made_by)
     if auto_ingest and knowledge_is_stale(settings, store):

@@ -43,6 +43,9 @@ from benchmarks.stats import percentile  # noqa: E402
 BACKENDS = ("torch", "onnx", "onnx-int8")
 QUESTION_PASSES = 2
 INT8_FILE = "model-int8.onnx"
+EVAL_PREFIX = "eval-"
+# The evaluation figures compared, as attributes of benchmarks.eval_set.Figures.
+EVAL_FIGURES = ("hit1", "hit3", "facts", "refused", "answered_off")
 
 
 # --- the texts (parent process only: the backends' processes import none of this) ---
@@ -262,11 +265,28 @@ def run_settings(work: Path, rounds: int) -> dict[str, Any]:
     return {"threads": threads, "batching": batching}
 
 
+def run_evaluation(backend: str, work: Path) -> dict[str, Any]:
+    """Every evaluation question answered over a store ``backend`` embeds; saved in ``work``."""
+    from adapters.index.embeddings import Embedder
+    from benchmarks.eval_answers import answer_all
+    from benchmarks.eval_set import load_sets, save_outcomes
+    from bot.settings import DEFAULT_MODEL
+
+    start = time.perf_counter()
+    embedder = Embedder(load_backend(backend, work / "cache"), backend, DEFAULT_MODEL)
+    with tempfile.TemporaryDirectory(prefix="bench-eval-") as data_dir:
+        outcomes, existing = answer_all(load_sets(), Path(data_dir), embedder=embedder)
+    save_outcomes(outcomes, work / f"eval-{backend}.json")
+    return {"seconds": time.perf_counter() - start, "labels": sorted(existing)}
+
+
 def child(kind: str, work: Path, rounds: int) -> None:
     if kind == "export":
         result = run_export(work)
     elif kind == "settings":
         result = run_settings(work, rounds)
+    elif kind.startswith(EVAL_PREFIX):
+        result = run_evaluation(kind.removeprefix(EVAL_PREFIX), work)
     else:
         result = run_backend(kind, work)
     print(json.dumps(result))
@@ -331,6 +351,9 @@ def main() -> None:
         default=3,
         help="processes per backend, started in turn; figures are their medians",
     )
+    parser.add_argument(
+        "--skip-eval", action="store_true", help="leave out the evaluation figures (5 minutes)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -383,6 +406,7 @@ def main() -> None:
         for backend, (distance, count) in distances.items():
             print(f"{backend:<10} largest 1 - cosine from torch over {count} texts: {distance:.2e}")
         settings = spawn("settings", work, max(3, args.runs))
+        evaluation = None if args.skip_eval else evaluate(work, args.runs)
 
     base = results["torch"]
     rows = []
@@ -463,6 +487,67 @@ def main() -> None:
             rows,
         )
     )
+
+    if evaluation is not None:
+        print(
+            "\nevaluation figures (benchmarks/eval_answers.py) over a store each backend "
+            "embeds; in brackets: the difference from torch, in points\n"
+        )
+        print(evaluation)
+
+
+def evaluate(work: Path, rounds: int) -> str:
+    """The evaluation figures of each backend, against torch's, as a markdown table."""
+    from benchmarks.eval_set import SPLITS, load_moves, load_outcomes, load_sets, score
+
+    sets, moves = load_sets(), load_moves()
+    figures: dict[str, dict[str, Any]] = {}
+    identical: dict[str, int] = {}
+    outcomes = {}
+    for backend in BACKENDS:
+        labels = set(spawn(EVAL_PREFIX + backend, work, rounds)["labels"])
+        outcomes[backend] = load_outcomes(work / f"eval-{backend}.json")
+        figures[backend] = {
+            f"{s.name}/{split}": score(s.part(split), outcomes[backend], moves, labels)
+            for s in sets
+            for split in SPLITS
+        }
+        identical[backend] = sum(
+            outcomes[backend][key] == outcome for key, outcome in outcomes["torch"].items()
+        )
+    rows = []
+    for part in figures["torch"]:
+        for backend in BACKENDS:
+            mine, torch = figures[backend][part], figures["torch"][part]
+            cells = [
+                f"{getattr(mine, name):.1%}"
+                + (
+                    ""
+                    if backend == "torch"
+                    else f" ({100 * (getattr(mine, name) - getattr(torch, name)):+.1f})"
+                )
+                for name in EVAL_FIGURES
+            ]
+            rows.append([part, backend, *cells])
+    table = markdown(
+        ["set/split", "backend", "hit@1", "hit@3", "facts", "refused", "off-topic answered"],
+        rows,
+    )
+    total = len(outcomes["torch"])
+    same = "; ".join(
+        f"{b}: {identical[b]} of {total} answers identical to torch's, "
+        + (
+            "equal on every figure"
+            if all(
+                getattr(figures[b][p], n) == getattr(figures["torch"][p], n)
+                for p in figures["torch"]
+                for n in EVAL_FIGURES
+            )
+            else "NOT equal on every figure"
+        )
+        for b in BACKENDS[1:]
+    )
+    return f"{table}\n\n{same}"
 
 
 if __name__ == "__main__":

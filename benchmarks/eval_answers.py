@@ -17,12 +17,12 @@ misses are not printed unless asked for.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,24 +36,27 @@ from benchmarks.eval_set import (  # noqa: E402
     Outcome,
     answer_outcomes,
     load_moves,
+    load_outcomes,
     load_sets,
+    save_outcomes,
     score,
     section_labels,
 )
 
 
 def answer_all(
-    sets: list[EvalSet], data_dir: Path, backend: str = "torch"
+    sets: list[EvalSet], data_dir: Path, backend: str = "torch", embedder: Any = None
 ) -> tuple[dict[str, Outcome], set[str]]:
     """Every question of ``sets`` answered by the advisor over a fresh store in ``data_dir``.
 
+    The store is embedded by ``backend``, or by ``embedder`` (an ``Embedder``) if given.
     Returns the outcomes by question id and the labels of every section in the store.
     """
     from adapters.knowledge_runtime import open_knowledge
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, data_dir=data_dir, embedding_backend=backend)  # type: ignore[call-arg]
-    runtime = open_knowledge(settings, notify=lambda _: None)
+    runtime = open_knowledge(settings, notify=lambda _: None, embedder=embedder)
     existing = section_labels(runtime.store.sections())
     items = [item for s in sets for item in (*s.on_topic, *s.off_topic)]
     outcomes = answer_outcomes(runtime.answerer, items)
@@ -80,24 +83,13 @@ def main() -> None:
     sets = load_sets()
     started = time.perf_counter()
     if args.score:
-        saved = json.loads(args.score.read_text(encoding="utf-8"))
-        outcomes = {
-            key: Outcome(bool(v["covered"]), str(v["text"]), tuple(v["ranked"]))
-            for key, v in saved.items()
-        }
+        outcomes = load_outcomes(args.score)
         existing: set[str] | None = None
     else:
         with tempfile.TemporaryDirectory() as data_dir:
             outcomes, existing = answer_all(sets, Path(data_dir), args.backend)
     if args.save:
-        args.save.write_text(
-            json.dumps(
-                {k: {"covered": o.covered, "text": o.text, "ranked": list(o.ranked)}
-                 for k, o in outcomes.items()},
-                indent=1,
-            ),
-            encoding="utf-8",
-        )
+        save_outcomes(outcomes, args.save)
     moves = {} if args.native_labels else load_moves()
     print(HEADER)
     shown = []

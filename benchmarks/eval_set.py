@@ -18,6 +18,7 @@ Scoring is the same for the benchmark (``benchmarks/eval_answers.py``) and the t
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,8 +132,9 @@ def current_labels(
 def section_labels(sections: Iterable[Any]) -> set[str]:
     """``file.md#Heading`` of every stored section (``StoredSection`` records)."""
     return {
-        section_label(s.metadata.get("source", ""), s.metadata.get("section", ""),
-                      s.metadata.get("title", ""))
+        section_label(
+            s.metadata.get("source", ""), s.metadata.get("section", ""), s.metadata.get("title", "")
+        )
         for s in sections
     }
 
@@ -172,6 +174,29 @@ class Outcome:
     covered: bool
     text: str
     ranked: tuple[str, ...] = ()  # the sections it found, best first, as "file.md#Heading"
+
+
+def save_outcomes(outcomes: Mapping[str, Outcome], path: Path) -> None:
+    """Write ``outcomes`` (by question id) to ``path`` as JSON, for ``load_outcomes``."""
+    path.write_text(
+        json.dumps(
+            {
+                k: {"covered": o.covered, "text": o.text, "ranked": list(o.ranked)}
+                for k, o in outcomes.items()
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+
+
+def load_outcomes(path: Path) -> dict[str, Outcome]:
+    """The outcomes ``save_outcomes`` wrote to ``path``, by question id."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        key: Outcome(bool(v["covered"]), str(v["text"]), tuple(v["ranked"]))
+        for key, v in saved.items()
+    }
 
 
 @dataclass

@@ -252,6 +252,16 @@ def test_the_manifest_names_the_source_and_the_exporter(cache: Path, model_path:
     assert manifest["exported_with"]["torch"] and manifest["exported_with"]["onnx"]
 
 
+def test_the_served_graph_is_fused(onnx_backend: OnnxEmbeddings) -> None:
+    # Fused attention, embedding and layer norms: the graph that embeds a question fastest
+    # (its vectors are held to torch's by the tests above).
+    import onnx
+
+    operators = {node.op_type for node in onnx.load(str(onnx_backend.onnx_path)).graph.node}
+    assert {"Attention", "EmbedLayerNormalization", "SkipLayerNormalization"} <= operators
+    assert "Softmax" not in operators
+
+
 def test_a_cut_short_model_file_is_exported_again(
     cache_copy: Path, model_path: Path, torch_backend: Embeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
