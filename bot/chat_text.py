@@ -1,14 +1,15 @@
-"""What the chat apps show around an answer, read from ``knowledge/ui.yaml`` (``chat``).
+"""What the chat apps show around an answer, read from ``knowledge/ui.yaml``.
 
 The wording is content and lives with the rest of the advisor's words: the status
 shown while an answer is prepared, the note under an answer a language model wrote,
-and the prompts suggested when someone opens a new chat with the advisor. Each
-platform cuts them to its own limits.
+and the prompts suggested when someone opens a new chat with the advisor (``chat``);
+and the short notices of the core and the channels (``notices``). Each platform cuts
+them to its own limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import yaml
 
 from knowledge import KNOWLEDGE_ROOT
 
-__all__ = ["UI_FILE", "ChatText", "SuggestedPrompt", "chat_text"]
+__all__ = ["UI_FILE", "ChatText", "Notices", "SuggestedPrompt", "chat_text", "notices"]
 
 UI_FILE = KNOWLEDGE_ROOT / "ui.yaml"
 
@@ -57,6 +58,35 @@ class ChatText:
 def chat_text() -> ChatText:
     """The ``chat`` texts, read once on first use (not at import)."""
     return ChatText.load()
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The ``notices`` texts of the UI file: one line each."""
+
+    help: str
+    resume: str  # shown before a scale check that is waiting for its next answer
+    vote_not_saved: str
+    vote_not_yours: str
+    vote_unknown: str
+    setting_not_saved: str
+    step_not_saved: str
+    attachments: str
+    scale_check_usage: str  # {command}: the Slack slash command
+    moved_to_dm: str
+    chart_comment: str
+
+    @classmethod
+    def load(cls, path: Path = UI_FILE) -> Notices:
+        """Read the ``notices`` section of the UI text file (every field is required)."""
+        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["notices"]
+        return cls(**{f.name: _one_line(data[f.name]) for f in fields(cls)})
+
+
+@cache
+def notices() -> Notices:
+    """The ``notices`` texts, read once on first use (not at import)."""
+    return Notices.load()
 
 
 def _one_line(value: object) -> str:

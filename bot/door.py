@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.assessment.service import AssessmentService
+from bot.chat_text import notices
 from bot.etiquette import FollowUps, is_settings_command
 from bot.messages import (
     Inbound,
@@ -25,11 +26,9 @@ from bot.messages import (
     ResultReply,
 )
 from bot.ports import UserKey
-from bot.router import HELP_TEXT, Router
+from bot.router import Router
 
 __all__ = ["AdvisorDoor", "Handler", "Welcome"]
-
-RESUME_NOTICE = "Your scale check is waiting where you left it:"
 
 
 class Handler(Protocol):
@@ -89,10 +88,10 @@ class AdvisorDoor:
 
     async def welcome(self, user_key: UserKey) -> Welcome:
         """Help, the scale check the user left unfinished (if any), and questions to try."""
-        replies: list[Reply] = [NoticeReply(HELP_TEXT)]
+        replies: list[Reply] = [NoticeReply(notices().help)]
         waiting = await asyncio.to_thread(self._assessment.resume, user_key)
         if waiting is not None:
-            replies += [NoticeReply(RESUME_NOTICE), waiting]
+            replies += [NoticeReply(notices().resume), waiting]
         return Welcome(tuple(replies), self._suggestions)
 
     async def home(self, user_key: UserKey) -> ResultReply | None:

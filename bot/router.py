@@ -26,6 +26,7 @@ from bot.answering.extractive import ExtractiveAnswerer
 from bot.answering.follow_up import answer_in_context
 from bot.answering.generated import GenerativeAnswerer
 from bot.assessment.service import AssessmentService
+from bot.chat_text import notices
 from bot.etiquette import FollowUpsCommand, FollowUpsTexts, follow_ups_command
 from bot.messages import (
     Action,
@@ -47,18 +48,7 @@ _HELP = re.compile(r"^/?(help|\?)\s*$", re.IGNORECASE)
 log = logging.getLogger("scale_advisor.router")
 T = TypeVar("T")
 
-VOTE_NOT_SAVED = "I couldn't record your vote just now. Please try again in a few minutes."
-VOTE_NOT_YOURS = (
-    "Only the person who asked can vote on this answer, so I haven't counted that vote. "
-    "Ask the question yourself to get an answer you can rate."
-)
-VOTE_UNKNOWN = "I couldn't record that vote: the answer is no longer known."
-SETTING_NOT_SAVED = "I couldn't save that setting just now. Please try again in a few minutes."
 MAX_COMMENT_CHARS = 2000  # a vote's comment is kept up to this length
-STEP_NOT_SAVED = (
-    "I couldn't save that step of your scale check just now, so nothing changed. "
-    "Please try again in a few minutes."
-)
 
 
 @dataclass(frozen=True)
@@ -67,13 +57,6 @@ class MemoryPolicy:
 
     turns: int = 6
     max_age_seconds: float = 3600.0
-
-
-HELP_TEXT = (
-    "Ask me how to move AI from pilot to production to enterprise scale, for example "
-    "\u201cHow do we move a pilot into production?\u201d. Type `scale-check` (or "
-    "`scale-check quick`) for a maturity assessment with recommendations."
-)
 
 
 class Router:
@@ -134,11 +117,11 @@ class Router:
             start = partial(self._assessment.start, inbound.user_key, command.group(1) or "")
             return await asyncio.to_thread(self._or_else, "starting an assessment", start, _step)
         if _HELP.match(text):
-            return [NoticeReply(HELP_TEXT)]
+            return [NoticeReply(notices().help)]
         setting = follow_ups_command(text)
         if setting is not None:  # "follow-ups off": an admin's choice for this channel
             configure = partial(self._configure_follow_ups, inbound, setting)
-            fallback = partial(NoticeReply, SETTING_NOT_SAVED)
+            fallback = partial(NoticeReply, notices().setting_not_saved)
             doing = "changing a setting"
             return [await asyncio.to_thread(self._or_else, doing, configure, fallback)]
         small_talk = self._small_talk.kind(text)
@@ -212,7 +195,11 @@ class Router:
     def _act(self, inbound: Inbound, action: Action) -> list[Reply]:
         if action.kind is ActionKind.FEEDBACK:
             vote = partial(self._feedback, inbound, action)
-            return [self._or_else("recording a vote", vote, partial(NoticeReply, VOTE_NOT_SAVED))]
+            return [
+                self._or_else(
+                    "recording a vote", vote, partial(NoticeReply, notices().vote_not_saved)
+                )
+            ]
         if action.kind is ActionKind.ASSESS_START:
             step = partial(self._assessment.start, inbound.user_key, action.value)
         else:
@@ -223,12 +210,12 @@ class Router:
         vote = action.value if action.value in ("up", "down") else ""
         answered = self._store.get_answer(action.ref)
         if not vote or answered is None:
-            return NoticeReply(VOTE_UNKNOWN)
+            return NoticeReply(notices().vote_unknown)
         if _asker(answered) != inbound.user_key:
             # Anyone who sees an answer (a shared channel, a guessed id) could press its
             # buttons; only the person it was given to says whether it helped.
             log.info("feedback: a vote on another user's answer was refused")
-            return NoticeReply(VOTE_NOT_YOURS)
+            return NoticeReply(notices().vote_not_yours)
         self._store.record_feedback(
             Vote(
                 user_key=inbound.user_key,
@@ -265,7 +252,7 @@ def _asker(answered: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def _step() -> list[Reply]:
-    return [NoticeReply(STEP_NOT_SAVED)]
+    return [NoticeReply(notices().step_not_saved)]
 
 
 def _none() -> None:

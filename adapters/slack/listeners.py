@@ -41,7 +41,7 @@ from adapters.slack.inbound import (
     workspace_key,
 )
 from adapters.slack.work import BackgroundWork
-from bot.chat_text import ChatText, chat_text
+from bot.chat_text import ChatText, chat_text, notices
 from bot.door import AdvisorDoor
 from bot.messages import (
     Action,
@@ -55,13 +55,6 @@ from bot.messages import (
 log = logging.getLogger("scale_advisor.slack")
 
 MODES = ("quick", "full")
-
-ATTACHMENTS_NOTE = (
-    "I can't read attachments or images, so I only looked at the text of your message."
-)
-USAGE = f"Use `{COMMAND}` for the full check (16 questions) or `{COMMAND} quick` (7 questions)."
-MOVED_TO_DM = "I can't post in this channel, so I've sent your scale check to our direct messages."
-CHART_COMMENT = "Your scale check radar chart."
 
 
 class SlackListeners:
@@ -119,7 +112,9 @@ class SlackListeners:
         """``/scale-check [quick|full]``: start the assessment where it was typed."""
         mode = str(command.get("text") or "").strip().lower()  # empty: the survey's default
         if mode and mode not in MODES:
-            await ack(text=USAGE)  # shown to the user alone
+            await ack(
+                text=notices().scale_check_usage.format(command=COMMAND)
+            )  # shown to the user alone
             return
         await ack()
         start = self._start(_workspace(context), command, mode, respond)
@@ -165,7 +160,7 @@ class SlackListeners:
             inbound = replace(inbound, can_configure=await self._is_admin(inbound.user))
         place = message_place(event)
         if has_files(event):
-            await self._send(place, [NoticeReply(ATTACHMENTS_NOTE)])
+            await self._send(place, [NoticeReply(notices().attachments)])
             if not inbound.text:
                 return
         # Answered in the thread: a status meanwhile; with an LLM, the answer streams in.
@@ -191,7 +186,7 @@ class SlackListeners:
         if sent.error in CANNOT_POST_HERE:
             # Posting to the user's id opens the DM between the advisor and them.
             await self._send(Place(inbound.user), replies)
-            await respond(text=MOVED_TO_DM, response_type="ephemeral")
+            await respond(text=notices().moved_to_dm, response_type="ephemeral")
 
     async def _click(
         self, workspace: str, body: Mapping[str, Any], action: Mapping[str, Any]
@@ -225,7 +220,7 @@ class SlackListeners:
             return
         await self._delivery.update(origin.channel, origin.message_ts, render(first))
         if isinstance(first, ResultReply) and first.chart_png:
-            await self._delivery.upload_png(origin.beside, first.chart_png, CHART_COMMENT)
+            await self._delivery.upload_png(origin.beside, first.chart_png, notices().chart_comment)
         await self._send(origin.beside, replies[1:])
 
     async def _suggest_prompts(self, channel: str) -> None:
@@ -250,7 +245,7 @@ class SlackListeners:
             if not sent.ok:
                 return sent
             if isinstance(reply, ResultReply) and reply.chart_png:
-                await self._delivery.upload_png(place, reply.chart_png, CHART_COMMENT)
+                await self._delivery.upload_png(place, reply.chart_png, notices().chart_comment)
         return first
 
     async def _tell(self, origin: ClickOrigin, replies: Sequence[Reply]) -> None:

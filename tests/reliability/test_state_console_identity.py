@@ -21,7 +21,7 @@ from yarl import URL
 from adapters.composition import Advisor
 from adapters.console.app import BROWSER_COOKIE
 from adapters.console.identity import SECRET_FILE
-from bot.router import VOTE_NOT_YOURS
+from bot.chat_text import notices
 from tests.console.conftest import ConsoleServer, ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
@@ -78,7 +78,7 @@ async def test_a_forged_console_cookie_does_not_act_as_another_browser(
             assert issued and not issued.startswith(victim_id), f"{name}: no fresh identity"
             vote = {"kind": "feedback", "value": "down", "ref": answer["answer_id"]}
             status, body, _ = await _as(server, cookie, "POST", "/console/api/action", json=vote)
-            assert status == 200 and body["replies"][0]["text"] == VOTE_NOT_YOURS, name
+            assert status == 200 and body["replies"][0]["text"] == notices().vote_not_yours, name
         assert server.advisor.store.feedback() == []
         tally.requests(2 * len(forgeries), refused=2 * len(forgeries))
 

@@ -24,8 +24,8 @@ import pytest
 from adapters.composition import assemble_advisor
 from adapters.knowledge_runtime import KnowledgeRuntime
 from adapters.storage.sqlite import SqliteStateStore
+from bot.chat_text import notices
 from bot.ports import Vote
-from bot.router import STEP_NOT_SAVED, VOTE_NOT_SAVED
 from tests.conftest import make_settings
 from tests.console.conftest import ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch
@@ -115,9 +115,9 @@ async def test_a_full_disk_loses_no_answer_and_readyz_is_503_until_writes_work(
             assert answer["answer_id"] not in {a["answer_id"] for a in store.answers()}
 
             [vote] = await press(browser, "feedback", "up", kept["answer_id"])
-            assert vote["kind"] == "notice" and vote["text"] == VOTE_NOT_SAVED
+            assert vote["kind"] == "notice" and vote["text"] == notices().vote_not_saved
             [step] = await press(browser, "assess_start", "quick")
-            assert step["kind"] == "notice" and step["text"] == STEP_NOT_SAVED
+            assert step["kind"] == "notice" and step["text"] == notices().step_not_saved
             assert (await _ready(browser))[0] == 503
 
             store.make_room()

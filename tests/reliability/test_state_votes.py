@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from adapters.composition import Advisor
-from bot.router import VOTE_NOT_YOURS
+from bot.chat_text import notices
 from tests.console.conftest import ask, browser_client, press, serving
 from tests.reliability.leaks import LeakWatch
 from tests.reliability.tally import Tally
@@ -37,12 +37,12 @@ async def test_a_vote_on_someone_elses_answer_is_refused_and_not_counted(
         answer_id = answer["answer_id"]
         for vote in ("down", "up"):
             [refused] = await press(other, "feedback", vote, answer_id)
-            assert refused["kind"] == "notice" and refused["text"] == VOTE_NOT_YOURS
+            assert refused["kind"] == "notice" and refused["text"] == notices().vote_not_yours
         assert store.feedback() == []
         [thanks] = await press(asker, "feedback", "up", answer_id)
         assert thanks["text"].startswith("Thanks")
         [again] = await press(other, "feedback", "down", answer_id)  # still not theirs
-        assert again["text"] == VOTE_NOT_YOURS
+        assert again["text"] == notices().vote_not_yours
     votes = [(f["user"], f["answer_id"], f["vote"]) for f in store.feedback()]
     assert len(votes) == 1 and votes[0][1:] == (answer_id, "up")
     asker_key = next(a for a in store.answers() if a["answer_id"] == answer_id)["user"]

@@ -25,6 +25,7 @@ from bot.answering.prompt import Prompts
 from bot.answering.retrieval import HybridRetriever
 from bot.assessment.service import AssessmentService
 from bot.assessment.survey import LibraryAction, Survey, load_assessment
+from bot.chat_text import notices
 from bot.etiquette import FollowUpsTexts
 from bot.messages import (
     Action,
@@ -35,15 +36,7 @@ from bot.messages import (
     QuestionReply,
     Reply,
 )
-from bot.router import (
-    HELP_TEXT,
-    MAX_COMMENT_CHARS,
-    STEP_NOT_SAVED,
-    VOTE_NOT_SAVED,
-    VOTE_NOT_YOURS,
-    VOTE_UNKNOWN,
-    Router,
-)
+from bot.router import MAX_COMMENT_CHARS, Router
 from bot.small_talk import SmallTalk
 from bot.user_text import MAX_MESSAGE_CHARS
 from tests.fakes import (
@@ -139,7 +132,7 @@ def _notice(replies: list[Reply]) -> str:
 async def test_help_gets_the_help_text(
     store: SqliteStateStore, retriever: FakeRetriever, text: str
 ) -> None:
-    assert _notice(await _router(store, retriever).handle(_say(text))) == HELP_TEXT
+    assert _notice(await _router(store, retriever).handle(_say(text))) == notices().help
     assert retriever.queries == []
 
 
@@ -306,7 +299,7 @@ async def test_someone_else_s_vote_is_refused(
     router = _router(store, retriever)
     reply = _answer(await router.handle(_say(QUESTION)))
     press = _press(ActionKind.FEEDBACK, "up", reply.answer_id, user="U2")
-    assert _notice(await router.handle(press)) == VOTE_NOT_YOURS
+    assert _notice(await router.handle(press)) == notices().vote_not_yours
     assert store.feedback() == []
 
 
@@ -317,7 +310,10 @@ async def test_a_vote_on_an_unknown_answer_or_of_no_kind_is_not_counted(
     router = _router(store, retriever)
     reply = _answer(await router.handle(_say(QUESTION)))
     ref = reply.answer_id if known else "0123456789abcdef"
-    assert _notice(await router.handle(_press(ActionKind.FEEDBACK, vote, ref))) == VOTE_UNKNOWN
+    assert (
+        _notice(await router.handle(_press(ActionKind.FEEDBACK, vote, ref)))
+        == notices().vote_unknown
+    )
     assert store.feedback() == []
 
 
@@ -380,9 +376,9 @@ async def test_a_failing_store_costs_a_vote_and_a_step_a_notice(
     reply = _answer(await router.handle(_say(QUESTION)))
     failing.broken = True
     assert _notice(await router.handle(_press(ActionKind.FEEDBACK, "up", reply.answer_id))) == (
-        VOTE_NOT_SAVED
+        notices().vote_not_saved
     )
-    assert _notice(await router.handle(_say("scale-check"))) == STEP_NOT_SAVED
+    assert _notice(await router.handle(_say("scale-check"))) == notices().step_not_saved
     failing.broken = False
     assert failing.feedback() == [] and failing.load_progress(("slack", "T1", "U1")) is None
 
