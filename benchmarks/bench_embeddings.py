@@ -278,12 +278,11 @@ def run_evaluation(backend: str, work: Path) -> dict[str, Any]:
     from benchmarks.eval_set import load_sets, save_outcomes
     from bot.settings import DEFAULT_MODEL
 
-    start = time.perf_counter()
     embedder = Embedder(load_backend(backend, work / "cache"), backend, DEFAULT_MODEL)
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as data_dir:
         outcomes, existing = answer_all(load_sets(), Path(data_dir), embedder=embedder)
     save_outcomes(outcomes, work / f"eval-{backend}.json")
-    return {"seconds": time.perf_counter() - start, "labels": sorted(existing)}
+    return {"labels": sorted(existing)}
 
 
 def child(kind: str, work: Path, rounds: int) -> None:

@@ -12,14 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from knowledge import KNOWLEDGE_ROOT
 
-__all__ = ["UI_FILE", "ChatText", "Notices", "SuggestedPrompt", "chat_text", "notices"]
+__all__ = [
+    "UI_FILE",
+    "ChatText",
+    "Notices",
+    "SuggestedPrompt",
+    "chat_text",
+    "notices",
+    "ui_section",
+]
 
 UI_FILE = KNOWLEDGE_ROOT / "ui.yaml"
+
+
+def ui_section(name: str, path: Path = UI_FILE) -> Any:
+    """The ``name`` section of the UI text file (``KeyError`` naming it if it is missing)."""
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {})[name]
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class ChatText:
     @classmethod
     def load(cls, path: Path = UI_FILE) -> ChatText:
         """Read the ``chat`` section of the UI text file."""
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["chat"]
+        data = ui_section("chat", path)
         return cls(
             working_status=_one_line(data["working_status"]),
             ai_generated_note=_one_line(data["ai_generated_note"]),
@@ -79,7 +93,7 @@ class Notices:
     @classmethod
     def load(cls, path: Path = UI_FILE) -> Notices:
         """Read the ``notices`` section of the UI text file (every field is required)."""
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["notices"]
+        data = ui_section("notices", path)
         return cls(**{f.name: _one_line(data[f.name]) for f in fields(cls)})
 
 

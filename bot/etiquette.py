@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.chat_text import UI_FILE, ui_section
 from bot.messages import Inbound
 from bot.ports import ConversationMemory
 from knowledge import KNOWLEDGE_ROOT
@@ -110,9 +111,9 @@ class FollowUpsTexts:
     not_allowed: str
 
     @classmethod
-    def load(cls, path: Path = KNOWLEDGE_ROOT / "ui.yaml") -> FollowUpsTexts:
+    def load(cls, path: Path = UI_FILE) -> FollowUpsTexts:
         """Read the ``follow_ups`` section of the UI text file."""
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["follow_ups"]
+        data = ui_section("follow_ups", path)
         return cls(
             now_on=" ".join(str(data["now_on"]).split()),
             now_off=" ".join(str(data["now_off"]).split()),

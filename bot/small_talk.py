@@ -14,11 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-import yaml
+from bot.chat_text import UI_FILE, ui_section
 
-from knowledge import KNOWLEDGE_ROOT
-
-UI_FILE = KNOWLEDGE_ROOT / "ui.yaml"
 MAX_SMALL_TALK_WORDS = 8  # longer messages say something more: they are read as questions
 _WORDS = re.compile(r"[^\W\d_]+")
 _EMOJI_CODES = re.compile(r":[a-z0-9_+-]+:", re.IGNORECASE)  # Slack's ":wave:" and the like
@@ -44,7 +41,7 @@ class SmallTalk:
     @classmethod
     def load(cls, path: Path = UI_FILE) -> SmallTalk:
         """Read the ``small_talk`` section of the UI text file."""
-        data = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["small_talk"]
+        data = ui_section("small_talk", path)
         return cls(
             greeting_openers=frozenset(str(w).lower() for w in data["greeting_openers"]),
             thanks_openers=frozenset(str(w).lower() for w in data["thanks_openers"]),

@@ -112,9 +112,8 @@ class SlackListeners:
         """``/scale-check [quick|full]``: start the assessment where it was typed."""
         mode = str(command.get("text") or "").strip().lower()  # empty: the survey's default
         if mode and mode not in MODES:
-            await ack(
-                text=notices().scale_check_usage.format(command=COMMAND)
-            )  # shown to the user alone
+            usage = notices().scale_check_usage.format(command=COMMAND)
+            await ack(text=usage)  # shown to the user alone
             return
         await ack()
         start = self._start(_workspace(context), command, mode, respond)
